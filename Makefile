@@ -1,0 +1,46 @@
+# ML Math Notes — two commands for a newcomer:
+#   make serve   set up, execute the notebooks, build and serve at http://127.0.0.1:8000
+#   make test    set up and run every check (lint, unit tests, notebooks, strict site build)
+# Also: make site (build into site/), make notebooks, make lint, make clean.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+export NOTES_PROFILE ?= quick
+
+.PHONY: install serve site notebooks lint unit test clean
+
+install: $(INSTALLED)
+
+# (Re)install when the pins change. The .pth puts the repo on the venv's path, so
+# kernels, mkdocs and pytest import `snippets` and `notesbuild` from any folder.
+$(INSTALLED): requirements.txt package.json package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'mlnotes.pth').write_text('$(CURDIR)\n')"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+serve: install
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+site: install
+	$(BIN)/mkdocs build --strict
+
+notebooks: install
+	$(BIN)/python -m notesbuild.execute
+
+lint: install
+	$(BIN)/ruff check .
+
+# Notebooks run once per test run: nbmake executes those without a cached
+# execution and the plugin caches them; the site build then must execute none.
+test: install lint
+	$(BIN)/python -m notesbuild.nbtest stage
+	$(BIN)/pytest -n 2 -p notesbuild.nbtest --nbmake --overwrite --nbmake-timeout=600 tests .cache/nbtest
+	NOTES_REQUIRE_CACHED=1 $(BIN)/mkdocs build --strict
+
+clean:
+	rm -rf site .cache

@@ -1,0 +1,32 @@
+// MathJax 3, served from this site (assets/mathjax). Typesetting happens in
+// Material's document$ handler only (startup.typeset is off), so the first page
+// is not typeset twice, and equation numbers restart on every page, also with
+// instant navigation.
+window.MathJax = {
+  tex: {
+    inlineMath: [["\\(", "\\)"], ["$", "$"]],
+    displayMath: [["\\[", "\\]"], ["$$", "$$"]],
+    processEscapes: true,
+    processEnvironments: true,
+    tags: "ams",
+  },
+  options: {
+    // Only arithmatex output and notebook Markdown cells contain math.
+    ignoreHtmlClass: ".*|",
+    processHtmlClass: "arithmatex|jp-RenderedMarkdown",
+  },
+  startup: { typeset: false },
+};
+
+document$.subscribe(function () {
+  if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) {
+    console.error("MathJax did not load: equations are not typeset");
+    return;
+  }
+  MathJax.startup.promise = MathJax.startup.promise.then(function () {
+    MathJax.startup.output.clearCache();
+    MathJax.typesetClear();
+    MathJax.texReset();
+    return MathJax.typesetPromise();
+  });
+});

@@ -1,0 +1,202 @@
+"""Content-addressed cache of executed notebooks.
+
+A notebook's cache key hashes exactly what can change its outputs:
+its code cells, the `snippets/` modules it imports (followed transitively),
+`requirements.txt`, and the execution profile (`NOTES_PROFILE`).
+Markdown cells are *not* in the key: a prose edit re-executes nothing, and
+`merge_outputs` grafts the cached outputs onto the current notebook.
+
+An entry is a folder `<cache>/<key>/` holding `notebook.ipynb` (executed) and
+`record.json` (written last; it carries the notebook's sha256). An entry
+without a record, with a record whose hash does not match, or whose notebook
+does not parse, is corrupt: `load` deletes it and reports a miss.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SNIPPETS = ROOT / "snippets"
+REQUIREMENTS = ROOT / "requirements.txt"
+CACHE_DIR = ROOT / ".cache" / "executions"
+KEY_VERSION = "1"  # bump when the key's recipe changes
+PROFILES = ("quick", "full")
+
+
+class NotebookSourceError(Exception):
+    """A notebook (or a snippet it imports) cannot be read or parsed."""
+
+
+def profile() -> str:
+    """The execution profile from NOTES_PROFILE (default quick); anything else is an error."""
+    value = os.environ.get("NOTES_PROFILE", "quick")
+    if value not in PROFILES:
+        raise ValueError(f"NOTES_PROFILE={value!r}: expected one of {PROFILES}")
+    return value
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types
+        raise NotebookSourceError(f"{path}: not a readable notebook ({exc})") from exc
+
+
+def code_sources(nb: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+
+
+_MAGIC = re.compile(r"^\s*[%!]")
+
+
+def _snippet_imports(source: str, origin: str) -> set[str]:
+    """Names of `snippets` modules imported by a piece of Python source."""
+    text = "\n".join("" if _MAGIC.match(line) else line for line in source.splitlines())
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        raise NotebookSourceError(f"{origin}: syntax error at line {exc.lineno}: {exc.msg}") from exc
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "snippets" and len(parts) > 1:
+                    found.add(parts[1])
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative import inside snippets/
+                if node.module:
+                    found.add(node.module.split(".")[0])
+                else:
+                    found.update(alias.name for alias in node.names)
+                continue
+            parts = (node.module or "").split(".")
+            if parts[0] != "snippets":
+                continue
+            if len(parts) > 1:
+                found.add(parts[1])
+            else:
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def snippet_closure(sources: list[str], origin: str, snippets_dir: Path | None = None) -> list[str]:
+    """All snippet modules reached from `sources`, following imports between snippets."""
+    snippets_dir = snippets_dir or SNIPPETS
+    todo = set()
+    for i, src in enumerate(sources):
+        todo |= _snippet_imports(src, f"{origin} (code cell {i + 1})")
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = snippets_dir / f"{name}.py"
+        if not path.is_file():
+            raise NotebookSourceError(f"{origin}: imports snippets.{name}, but {path} does not exist")
+        seen.add(name)
+        todo |= _snippet_imports(path.read_text(encoding="utf-8"), str(path)) - seen
+    return sorted(seen)
+
+
+def cache_key(nb_path: Path, prof: str | None = None) -> str:
+    """sha256 over code cells, imported snippets, requirements and profile."""
+    snippets_dir, requirements = SNIPPETS, REQUIREMENTS
+    nb = read_notebook(nb_path)
+    sources = code_sources(nb)
+    h = hashlib.sha256()
+
+    def feed(label: str, text: str) -> None:
+        data = text.encode("utf-8")
+        h.update(f"{label}\0{len(data)}\0".encode())
+        h.update(data)
+
+    feed("key-version", KEY_VERSION)
+    feed("profile", prof or profile())
+    for src in sources:
+        feed("cell", src)
+    for name in snippet_closure(sources, str(nb_path), snippets_dir):
+        feed(f"snippet:{name}", (snippets_dir / f"{name}.py").read_text(encoding="utf-8"))
+    feed("requirements", requirements.read_text(encoding="utf-8"))
+    return h.hexdigest()
+
+
+@dataclass
+class Record:
+    """What is known of one successful execution."""
+
+    key: str
+    notebook: str  # slug
+    seconds: float
+    profile: str
+    executed_at: str
+    sha256: str
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def store(nb: nbformat.NotebookNode, record: Record) -> Path:
+    """Write an executed notebook and then its record (the record marks the entry complete)."""
+    entry = CACHE_DIR / record.key
+    data = nbformat.writes(nb).encode("utf-8")
+    record.sha256 = hashlib.sha256(data).hexdigest()
+    _atomic_write(entry / "notebook.ipynb", data)
+    _atomic_write(entry / "record.json", json.dumps(record.__dict__, indent=1).encode())
+    return entry
+
+
+def load(key: str) -> tuple[nbformat.NotebookNode, Record] | None:
+    """The cached execution for `key`, or None. A corrupt entry is removed (and is a miss)."""
+    entry = CACHE_DIR / key
+    if not entry.exists():
+        return None
+    try:
+        record = Record(**json.loads((entry / "record.json").read_text(encoding="utf-8")))
+        data = (entry / "notebook.ipynb").read_bytes()
+        if record.key != key or hashlib.sha256(data).hexdigest() != record.sha256:
+            raise ValueError("hash mismatch")
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception:
+        shutil.rmtree(entry, ignore_errors=True)
+        return None
+    return nb, record
+
+
+def merge_outputs(source: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The current notebook (prose included) with the outputs of a cached execution.
+
+    Code cells match one to one because the cache key covers them.
+    """
+    merged = nbformat.from_dict(json.loads(json.dumps(source)))
+    done = [c for c in executed.cells if c.cell_type == "code"]
+    todo = [c for c in merged.cells if c.cell_type == "code"]
+    if [c.source for c in done] != [c.source for c in todo]:
+        raise NotebookSourceError("cached execution does not match the notebook's code cells")
+    for cell, ran in zip(todo, done):
+        cell.outputs = ran.outputs
+        cell.execution_count = ran.execution_count
+    merged.metadata["notes_execution"] = executed.metadata.get("notes_execution", {})
+    return merged

@@ -1,0 +1,304 @@
+"""MkDocs hooks: from executed notebooks to pages.
+
+- on_config: read every post's front matter and check it (title, date, section, tags,
+  notebook, summary); an error names the file and the field.
+- on_files: execute what the cache lacks (notesbuild.execute), then add to the site
+  the executed notebooks (rendered by mkdocs-jupyter), every figure they name
+  (`show(fig, "name")`), and the self-hosted MathJax.
+- on_page_markdown: a post's `![caption](nb:name)` becomes a <figure> with the image
+  from its notebook, `{{nb:value:.3f}}` the number the notebook published; anything
+  unknown fails the build with the page and the name. The home page gets its list
+  of latest posts.
+- on_page_content: the meta line (date, section, link to the notebook page) under a
+  post's title; on notebook pages, nbconvert's CDN MathJax is dropped and Chinese
+  headings get the same anchors as the table of contents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import posixpath
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import AnchorLink
+from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # mkdocs loads this file by path, not as part of a package
+    sys.path.insert(0, str(ROOT))
+
+from notesbuild import cache, execute  # noqa: E402
+
+FIGURE_META = "mlnotes"  # snippets/viz.py
+VALUES_MIME = "application/vnd.mlnotes.values+json"  # snippets/report.py
+REQUIRED = ("title", "date", "section", "tags", "notebook", "summary")
+MATHJAX_SRC = ROOT / "node_modules" / "mathjax" / "es5"
+MATHJAX_PARTS = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui", "a11y", "sre")
+SITE_NOTEBOOKS = ROOT / ".cache" / "site-notebooks"
+
+FIGURE_RE = re.compile(r"^!\[(?P<caption>[^\n]*)\]\(nb:(?P<name>[\w-]+)\)[ \t]*$", re.M)
+VALUE_RE = re.compile(r"\{\{nb:(?P<name>\w+)(?::(?P<spec>[^}]*))?\}\}")
+STRAY_RE = re.compile(r"\]\(nb:|\{\{\s*nb\b")
+
+
+@dataclass
+class Post:
+    src_uri: str
+    title: str
+    date: dt.date
+    section: str
+    tags: list
+    notebook: str
+    summary: str
+
+
+@dataclass
+class Outputs:
+    figures: dict = field(default_factory=dict)  # name -> site path
+    values: dict = field(default_factory=dict)   # name -> number or string
+
+
+_posts: dict[str, Post] = {}        # src_uri -> Post
+_outputs: dict[str, Outputs] = {}   # notebook slug -> what it produced
+
+
+# ---------------------------------------------------------------- configuration
+
+def on_config(config):
+    _posts.clear()
+    sections = config.extra.get("sections") or {}
+    docs = Path(config.docs_dir)
+    for path in sorted(docs.glob("*/*.md")):
+        section = path.parent.name
+        if section not in sections:
+            continue
+        src_uri = path.relative_to(docs).as_posix()
+        _posts[src_uri] = _read_post(src_uri, path, section, sections)
+    return config
+
+
+def _read_post(src_uri: str, path: Path, folder: str, sections: dict) -> Post:
+    _, meta = get_data(path.read_text(encoding="utf-8"))
+    missing = [k for k in REQUIRED if not meta.get(k)]
+    if missing:
+        raise PluginError(f"docs/{src_uri}: front matter lacks {', '.join(missing)} (needs {', '.join(REQUIRED)})")
+    if meta["section"] != folder:
+        raise PluginError(f"docs/{src_uri}: front matter section '{meta['section']}' but the page is in docs/{folder}/")
+    if not isinstance(meta["date"], dt.date):
+        raise PluginError(f"docs/{src_uri}: date '{meta['date']}' is not a YYYY-MM-DD date")
+    if not isinstance(meta["tags"], list):
+        raise PluginError(f"docs/{src_uri}: tags must be a list, e.g. [扩散模型, 生成模型]")
+    if not (execute.NOTEBOOKS / f"{meta['notebook']}.ipynb").is_file():
+        raise PluginError(f"docs/{src_uri}: notebook '{meta['notebook']}' has no notebooks/{meta['notebook']}.ipynb")
+    return Post(src_uri, str(meta["title"]), meta["date"], folder, meta["tags"], str(meta["notebook"]),
+                str(meta["summary"]))
+
+
+# ---------------------------------------------------------------- files
+
+@event_priority(100)  # before mkdocs-jupyter wraps .ipynb files
+def on_files(files: Files, config) -> Files:
+    try:
+        results = execute.ensure_executed()
+    except (execute.ExecutionError, cache.NotebookSourceError, ValueError) as exc:
+        raise PluginError(str(exc)) from None
+
+    _outputs.clear()
+    for slug, result in results.items():
+        nb_path = SITE_NOTEBOOKS / f"{slug}.ipynb"
+        _write_if_changed(nb_path, cache.nbformat.writes(result.notebook).encode("utf-8"))
+        files.append(File.generated(config, f"notebooks/{slug}.ipynb", abs_src_path=str(nb_path)))
+        _outputs[slug] = _collect_outputs(slug, result.notebook, files, config)
+
+    if not MATHJAX_SRC.is_dir():
+        raise PluginError(f"{MATHJAX_SRC} is missing: run `npm ci` (make install does) for the self-hosted MathJax")
+    for part in MATHJAX_PARTS:
+        src = MATHJAX_SRC / part
+        for path in [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file()):
+            rel = path.relative_to(MATHJAX_SRC).as_posix()
+            files.append(File.generated(config, f"assets/mathjax/{rel}", abs_src_path=str(path)))
+    return files
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Write only on change, so `mkdocs serve` sees no spurious edits."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _collect_outputs(slug: str, nb, files: Files, config) -> Outputs:
+    out = Outputs()
+    for index, cell in enumerate(nb.cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise PluginError(f"notebooks/{slug}.ipynb: cell {index} has an error output; it is not published")
+            data = output.get("data", {})
+            name = output.get("metadata", {}).get(FIGURE_META, {}).get("figure")
+            if name:
+                if name in out.figures:
+                    raise PluginError(f"notebooks/{slug}.ipynb: figure '{name}' is shown twice (cell {index})")
+                if "image/svg+xml" in data:
+                    ext, content = "svg", data["image/svg+xml"].encode("utf-8")
+                elif "image/png" in data:
+                    import base64
+                    ext, content = "png", base64.b64decode(data["image/png"])
+                else:
+                    raise PluginError(f"notebooks/{slug}.ipynb: figure '{name}' (cell {index}) has no SVG or PNG data")
+                uri = f"figures/{slug}/{name}.{ext}"
+                files.append(File.generated(config, uri, content=content))
+                out.figures[name] = uri
+            for key, value in data.get(VALUES_MIME, {}).items():
+                if key in out.values:
+                    raise PluginError(f"notebooks/{slug}.ipynb: value '{key}' is published twice (cell {index})")
+                out.values[key] = value
+    return out
+
+
+# ---------------------------------------------------------------- pages
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    src_uri = page.file.src_uri
+    if src_uri == "index.md":
+        return markdown.replace("<!-- latest-posts -->", _latest_posts_markdown())
+    if src_uri.startswith("notebooks/"):
+        slug = Path(src_uri).stem
+        post = next((p for p in _posts.values() if p.notebook == slug), None)
+        page.title = f"{post.title.split('：')[0] if post else slug} · Notebook"
+        return markdown
+    post = _posts.get(src_uri)
+    if post is None:
+        if STRAY_RE.search(markdown):
+            raise PluginError(f"docs/{src_uri}: uses nb: references but is not a post with a notebook")
+        return markdown
+    outputs = _outputs[post.notebook]
+    where = f"docs/{src_uri}"
+
+    def figure(m: re.Match) -> str:
+        name, caption = m["name"], m["caption"].strip()
+        if name not in outputs.figures:
+            raise PluginError(f"{where}: figure 'nb:{name}' is not produced by notebooks/{post.notebook}.ipynb "
+                              f"(it shows: {', '.join(sorted(outputs.figures)) or 'no figures'})")
+        if not caption:
+            raise PluginError(f"{where}: figure 'nb:{name}' has no caption")
+        rel = posixpath.relpath(outputs.figures[name], posixpath.dirname(src_uri))
+        alt = html.escape(re.sub(r"[$\\{}]", "", caption), quote=True)
+        return (f'<figure class="nb-figure" markdown="span">\n'
+                f'  ![{alt}]({rel}){{ loading=lazy }}\n'
+                f'  <figcaption markdown="span">{caption}</figcaption>\n'
+                f'</figure>')
+
+    def value(m: re.Match) -> str:
+        name, spec = m["name"], m["spec"] or ""
+        if name not in outputs.values:
+            raise PluginError(f"{where}: value '{{{{nb:{name}}}}}' is not published by notebooks/{post.notebook}.ipynb "
+                              f"(it publishes: {', '.join(sorted(outputs.values)) or 'nothing'})")
+        try:
+            return format(outputs.values[name], spec)
+        except (ValueError, TypeError) as exc:
+            raise PluginError(f"{where}: cannot format value '{name}' with '{spec}': {exc}") from None
+
+    markdown = VALUE_RE.sub(value, FIGURE_RE.sub(figure, markdown))
+    stray = STRAY_RE.search(markdown)
+    if stray:
+        line = markdown[: stray.start()].count("\n") + 1
+        raise PluginError(f"{where}: malformed nb: reference near line {line} "
+                          "(figures go on a line of their own as ![caption](nb:name); values as {{nb:name:.3f}})")
+    return markdown
+
+
+def _latest_posts_markdown(limit: int = 20) -> str:
+    posts = sorted(_posts.values(), key=lambda p: (p.date, p.title), reverse=True)[:limit]
+    if not posts:
+        return "_还没有文章。_"
+    lines = []
+    for p in posts:
+        lines.append(f"- **[{p.title}]({p.src_uri})** <small>{p.date:%Y-%m-%d}</small>  \n  {p.summary}")
+    return "\n".join(lines)
+
+
+def on_page_content(html_text: str, page, config, files) -> str:
+    src_uri = page.file.src_uri
+    if src_uri.startswith("notebooks/"):
+        return _notebook_page(html_text, page, files)
+    post = _posts.get(src_uri)
+    if post is None:
+        return html_text
+    nb_file = files.get_file_from_path(f"notebooks/{post.notebook}.ipynb")
+    nb_url = get_relative_url(nb_file.url, page.url)
+    section = config.extra["sections"][post.section]
+    bar = (f'<p class="post-meta"><span>{post.date:%Y-%m-%d}</span> · <span>{html.escape(section)}</span>'
+           f' · <a class="md-button md-button--small" href="{nb_url}">查看 Notebook（代码与输出）</a></p>')
+    return _after_h1(html_text, bar, src_uri)
+
+
+def _after_h1(html_text: str, snippet: str, where: str) -> str:
+    end = html_text.find("</h1>")
+    if end < 0:
+        raise PluginError(f"{where}: the page has no H1 title")
+    end += len("</h1>")
+    return html_text[:end] + snippet + html_text[end:]
+
+
+# ---------------------------------------------------------------- notebook pages
+
+_NBCONVERT_MATHJAX = re.compile(r"<script[^>]*mathjax[^>]*>\s*</script>|<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->",
+                                re.I | re.S)
+_HEADING = re.compile(r'<h([1-6])(?P<attrs>[^>]*)>(?P<body>.*?)</h\1>', re.S)
+
+
+def _notebook_page(html_text: str, page, files) -> str:
+    html_text = _NBCONVERT_MATHJAX.sub("", html_text)
+    # mkdocs-jupyter leaves Chinese headings with id="" while its TOC uses "_1", "_2" (issue #141):
+    # give both the same readable, unique anchors.
+    from pymdownx.slugs import slugify
+    slug_fn = slugify(case="lower")
+    links = _flatten(page.toc)
+    headings = list(_HEADING.finditer(html_text))
+    if len(headings) != len(links):
+        raise PluginError(f"{page.file.src_uri}: {len(headings)} headings but {len(links)} TOC entries")
+    used: set[str] = set()
+    pieces, last = [], 0
+    for m, link in zip(headings, links):
+        text = re.sub(r"<[^>]+>", "", m["body"]).replace("¶", "").strip()
+        anchor = slug_fn(html.unescape(text), "-") or "section"
+        base, n = anchor, 1
+        while anchor in used:
+            anchor, n = f"{base}_{n}", n + 1
+        used.add(anchor)
+        attrs = re.sub(r'\s*id="[^"]*"', "", m["attrs"])
+        body = re.sub(r'href="#[^"]*"', f'href="#{anchor}"', m["body"])
+        pieces += [html_text[last:m.start()], f'<h{m.group(1)}{attrs} id="{anchor}">{body}</h{m.group(1)}>']
+        last = m.end()
+        link.id = anchor
+    pieces.append(html_text[last:])
+    html_text = "".join(pieces)
+    slug = Path(page.file.src_uri).stem
+    post = next((p for p in _posts.values() if p.notebook == slug), None)
+    if post is None:
+        return html_text
+    post_url = get_relative_url(files.get_file_from_path(post.src_uri).url, page.url)
+    bar = (f'<p class="post-meta">本页是文章 <a href="{post_url}">{html.escape(post.title)}</a> 的 notebook，'
+           f'执行于构建时；页面上的图和数字都来自这里的输出。</p>')
+    return bar + html_text
+
+
+def _flatten(toc) -> list[AnchorLink]:
+    out = []
+    for link in toc:
+        out.append(link)
+        out += _flatten(link.children)
+    return out
+
+

@@ -1,0 +1,1 @@
+"""Code shared by two or more notebooks. The build inlines what a notebook imports into its standalone copy."""

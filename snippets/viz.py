@@ -1,0 +1,59 @@
+"""One figure style for every notebook, and `show`, which names a figure for the page.
+
+    fig, ax = plt.subplots()
+    ...
+    show(fig, "forward")              # SVG (line plots)
+    show(fig, "samples", fmt="png")   # compact PNG (dense scatter plots)
+
+A page places the figure with `![caption](nb:forward)`; the build takes the
+image from this output, so every figure on the site comes from execution.
+"""
+
+import base64
+import io
+
+import matplotlib
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+FIGURE_META = "mlnotes"
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+STYLE = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 10,
+    "legend.frameon": False,
+    "svg.hashsalt": "mlnotes",  # deterministic SVG ids
+    "svg.fonttype": "path",
+}
+plt.rcParams.update(STYLE)
+
+
+def figure_bytes(fig, fmt: str = "svg", dpi: int = 120) -> bytes:
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
+    buf = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+    return buf.getvalue()
+
+
+def show(fig, name: str, fmt: str = "svg", dpi: int = 120) -> None:
+    """Display `fig` as an output named `name` (the page refers to it as nb:name) and close it."""
+    data = figure_bytes(fig, fmt, dpi)
+    plt.close(fig)
+    if fmt == "svg":
+        bundle = {"image/svg+xml": data.decode("utf-8")}
+    else:
+        bundle = {"image/png": base64.b64encode(data).decode("ascii")}
+    bundle["text/plain"] = f"<figure {name}>"
+    display(bundle, metadata={FIGURE_META: {"figure": name}}, raw=True)
