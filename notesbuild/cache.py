@@ -195,7 +195,7 @@ def merge_outputs(source: nbformat.NotebookNode, executed: nbformat.NotebookNode
     todo = [c for c in merged.cells if c.cell_type == "code"]
     if [c.source for c in done] != [c.source for c in todo]:
         raise NotebookSourceError("cached execution does not match the notebook's code cells")
-    for cell, ran in zip(todo, done):
+    for cell, ran in zip(todo, done, strict=True):
         cell.outputs = ran.outputs
         cell.execution_count = ran.execution_count
     merged.metadata["notes_execution"] = executed.metadata.get("notes_execution", {})

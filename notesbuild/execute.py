@@ -18,7 +18,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -109,7 +109,7 @@ def _execute_one(args: tuple[str, str, str, int, dict[str, str], str]):
     except Exception as exc:  # tooling failure (kernel missing, unreadable file): still name the notebook
         return slug, None, f"{Path(path).name}: execution failed before any cell ran: {type(exc).__name__}: {exc}"
     nb.metadata["notes_execution"] = {"seconds": round(seconds, 2), "profile": env["NOTES_PROFILE"],
-                                      "executed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                                      "executed_at": datetime.now(UTC).isoformat(timespec="seconds")}
     cache.store(nb, record_for(nb, key, slug))
     return slug, seconds, None
 

@@ -32,7 +32,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # mkdocs loads this file by path, not as part of a package
+if sys.path[0] != str(ROOT):  # mkdocs loads this file by path: import this checkout's notesbuild
     sys.path.insert(0, str(ROOT))
 
 from notesbuild import cache, execute  # noqa: E402
@@ -42,7 +42,7 @@ VALUES_MIME = "application/vnd.mlnotes.values+json"  # snippets/report.py
 REQUIRED = ("title", "date", "section", "tags", "notebook", "summary")
 MATHJAX_SRC = ROOT / "node_modules" / "mathjax" / "es5"
 MATHJAX_PARTS = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui", "a11y", "sre")
-SITE_NOTEBOOKS = ROOT / ".cache" / "site-notebooks"
+SITE_NOTEBOOKS = ROOT / ".cache" / "site" / "notebooks"  # merged notebooks, as mkdocs-jupyter reads them
 
 FIGURE_RE = re.compile(r"^!\[(?P<caption>[^\n]*)\]\(nb:(?P<name>[\w-]+)\)[ \t]*$", re.M)
 VALUE_RE = re.compile(r"\{\{nb:(?P<name>\w+)(?::(?P<spec>[^}]*))?\}\}")
@@ -115,7 +115,9 @@ def on_files(files: Files, config) -> Files:
     for slug, result in results.items():
         nb_path = SITE_NOTEBOOKS / f"{slug}.ipynb"
         _write_if_changed(nb_path, cache.nbformat.writes(result.notebook).encode("utf-8"))
-        files.append(File.generated(config, f"notebooks/{slug}.ipynb", abs_src_path=str(nb_path)))
+        # A File with a real src_dir (not File.generated): mkdocs-jupyter's wrapper needs abs_src_path.
+        files.append(File(f"notebooks/{slug}.ipynb", str(SITE_NOTEBOOKS.parent), config.site_dir,
+                          config.use_directory_urls))
         _outputs[slug] = _collect_outputs(slug, result.notebook, files, config)
 
     if not MATHJAX_SRC.is_dir():
@@ -193,11 +195,10 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         if not caption:
             raise PluginError(f"{where}: figure 'nb:{name}' has no caption")
         rel = posixpath.relpath(outputs.figures[name], posixpath.dirname(src_uri))
-        alt = html.escape(re.sub(r"[$\\{}]", "", caption), quote=True)
-        return (f'<figure class="nb-figure" markdown="span">\n'
-                f'  ![{alt}]({rel}){{ loading=lazy }}\n'
-                f'  <figcaption markdown="span">{caption}</figcaption>\n'
-                f'</figure>')
+        alt = html.escape(caption.replace("$", ""), quote=True)
+        # one line: inside markdown="span" a newline would become <br>
+        return (f'<figure class="nb-figure" markdown="span">![{alt}]({rel}){{ loading=lazy }}'
+                f'<figcaption>{caption}</figcaption></figure>')
 
     def value(m: re.Match) -> str:
         name, spec = m["name"], m["spec"] or ""
@@ -270,7 +271,7 @@ def _notebook_page(html_text: str, page, files) -> str:
         raise PluginError(f"{page.file.src_uri}: {len(headings)} headings but {len(links)} TOC entries")
     used: set[str] = set()
     pieces, last = [], 0
-    for m, link in zip(headings, links):
+    for m, link in zip(headings, links, strict=True):
         text = re.sub(r"<[^>]+>", "", m["body"]).replace("¶", "").strip()
         anchor = slug_fn(html.unescape(text), "-") or "section"
         base, n = anchor, 1

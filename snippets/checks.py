@@ -10,6 +10,7 @@ AssertionError, naming what was checked, when the bound is not met:
 
 import numpy as np
 
+
 def _max_abs(a, b) -> float:
     a = np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=float)
     b = np.asarray(b.detach().cpu() if hasattr(b, "detach") else b, dtype=float)

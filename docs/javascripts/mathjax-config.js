@@ -11,8 +11,10 @@ window.MathJax = {
     tags: "ams",
   },
   options: {
-    // Only arithmatex output and notebook Markdown cells contain math.
-    ignoreHtmlClass: ".*|",
+    // Math lives in arithmatex output and in notebook Markdown cells (nbconvert
+    // leaves $...$ there, inside <p> and <li>). Site chrome is never typeset;
+    // code is skipped by MathJax's skipHtmlTags (pre, code).
+    ignoreHtmlClass: "md-header|md-sidebar|md-search|md-footer|md-nav|md-tabs|jp-OutputArea|tex2jax_ignore",
     processHtmlClass: "arithmatex|jp-RenderedMarkdown",
   },
   startup: { typeset: false },

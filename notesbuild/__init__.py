@@ -1,0 +1,1 @@
+"""Build code of the site: notebook execution cache, mkdocs hooks, test plugin."""

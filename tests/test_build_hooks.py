@@ -1,0 +1,66 @@
+"""Page processing: figures and numbers come from the notebook, or the build stops."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from notesbuild import hooks
+
+
+@pytest.fixture
+def post(monkeypatch):
+    monkeypatch.setattr(hooks, "_posts", {"generative/demo.md": hooks.Post(
+        "generative/demo.md", "演示：标题", dt.date(2026, 1, 1), "generative", ["t"], "demo", "摘要")})
+    monkeypatch.setattr(hooks, "_outputs", {"demo": hooks.Outputs(
+        figures={"curve": "figures/demo/curve.svg"}, values={"sw": 0.123456, "steps": 50})})
+    return SimpleNamespace(file=SimpleNamespace(src_uri="generative/demo.md"))
+
+
+def render(page, text):
+    return hooks.on_page_markdown(text, page, None, None)
+
+
+def test_figure_and_values_are_substituted(post):
+    out = render(post, "步数 {{nb:steps}}，距离 {{nb:sw:.3f}}。\n\n![曲线 $\\bar\\alpha_t$](nb:curve)\n")
+    assert "步数 50，距离 0.123。" in out
+    assert "](../figures/demo/curve.svg)" in out
+    assert "<figcaption>曲线 $\\bar\\alpha_t$</figcaption>" in out
+
+
+def test_unknown_figure_names_page_and_figure(post):
+    with pytest.raises(PluginError, match=r"docs/generative/demo.md: figure 'nb:nope'.*it shows: curve"):
+        render(post, "![图](nb:nope)\n")
+
+
+def test_unknown_value_names_page_and_value(post):
+    with pytest.raises(PluginError, match=r"docs/generative/demo.md: value '\{\{nb:nope\}\}'.*publishes: steps, sw"):
+        render(post, "x = {{nb:nope:.2f}}")
+
+
+def test_figure_without_caption_fails(post):
+    with pytest.raises(PluginError, match="no caption"):
+        render(post, "![](nb:curve)\n")
+
+
+def test_malformed_reference_is_not_left_in_the_page(post):
+    with pytest.raises(PluginError, match="malformed nb: reference near line 2"):
+        render(post, "正文\n见 ![图](nb:curve) 内联\n")
+
+
+def test_bad_format_spec_fails(post):
+    with pytest.raises(PluginError, match="cannot format value 'steps'"):
+        render(post, "{{nb:steps:.2q}}")
+
+
+def test_front_matter_errors_name_file_and_field(tmp_path):
+    page = tmp_path / "generative" / "x.md"
+    page.parent.mkdir()
+    page.write_text("---\ntitle: 标题\ndate: 2026-01-01\nsection: generative\n---\n# 标题\n", encoding="utf-8")
+    with pytest.raises(PluginError, match=r"docs/generative/x.md: front matter lacks tags, notebook, summary"):
+        hooks._read_post("generative/x.md", page, "generative", {"generative": "生成模型"})
+    page.write_text("---\ntitle: 标题\ndate: 2026-01-01\nsection: vision\ntags: [a]\nnotebook: x\nsummary: s\n---\n",
+                    encoding="utf-8")
+    with pytest.raises(PluginError, match=r"section 'vision' but the page is in docs/generative/"):
+        hooks._read_post("generative/x.md", page, "generative", {"generative": "生成模型"})
