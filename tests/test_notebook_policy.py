@@ -1,0 +1,64 @@
+"""Rules every notebook and page follows (DEVELOPERS.md, STYLE.md)."""
+
+import ast
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from notesbuild import cache, execute
+
+ROOT = cache.ROOT
+NOTEBOOKS = execute.all_slugs()
+ALLOWED = {"torch", "numpy", "scipy", "sklearn", "matplotlib", "IPython", "snippets"}
+
+
+def notebook(slug):
+    return nbformat.read(str(ROOT / "notebooks" / f"{slug}.ipynb"), as_version=4)
+
+
+def imported_roots(source: str) -> set[str]:
+    tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                               for line in source.splitlines()))
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            roots.add((node.module or "").split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("slug", NOTEBOOKS)
+def test_committed_without_outputs(slug):
+    dirty = [i + 1 for i, c in enumerate(notebook(slug).cells)
+             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not dirty, f"notebooks/{slug}.ipynb: cells {dirty} have outputs or execution counts; strip them"
+
+
+@pytest.mark.parametrize("slug", NOTEBOOKS)
+def test_imports_only_allowed_packages(slug):
+    roots = set().union(*(imported_roots(c.source) for c in notebook(slug).cells if c.cell_type == "code"))
+    extra = roots - ALLOWED - set(sys.stdlib_module_names)
+    assert not extra, f"notebooks/{slug}.ipynb imports {sorted(extra)}; allowed: {sorted(ALLOWED)} and the stdlib"
+
+
+@pytest.mark.parametrize("slug", NOTEBOOKS)
+def test_setup_first_and_checks_last(slug):
+    code = [c.source for c in notebook(slug).cells if c.cell_type == "code"]
+    assert "setup(" in code[0], f"notebooks/{slug}.ipynb: the first code cell must call setup() (seed, profile, device)"
+    tail = "\n".join(code[-3:])
+    assert "check_" in tail, f"notebooks/{slug}.ipynb: the last cells must check the page's equations"
+
+
+@pytest.mark.parametrize("slug", NOTEBOOKS)
+def test_each_notebook_has_a_post(slug):
+    posts = [p for p in (ROOT / "docs").glob("*/*.md") if f"notebook: {slug}\n" in p.read_text(encoding="utf-8")]
+    assert len(posts) == 1, f"notebooks/{slug}.ipynb belongs to {len(posts)} posts (front matter `notebook: {slug}`)"
+
+
+def test_no_committed_images_under_docs():
+    images = [p for p in (ROOT / "docs").rglob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg"}
+              and not any(k in p.name for k in ("logo", "favicon"))]
+    assert not images, f"figures come from notebook execution, not files: {images}"
