@@ -9,6 +9,7 @@ BIN    := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export NOTES_PROFILE ?= quick
+export NOTES_CELL_TIMEOUT ?= 600
 
 .PHONY: install serve site notebooks lint unit test clean
 
@@ -39,7 +40,7 @@ lint: install
 # execution and the plugin caches them; the site build then must execute none.
 test: install lint
 	$(BIN)/python -m notesbuild.nbtest stage
-	$(BIN)/pytest -n 2 -p notesbuild.nbtest --nbmake --overwrite --nbmake-timeout=600 tests .cache/nbtest
+	$(BIN)/pytest -n 2 -p notesbuild.nbtest --nbmake --overwrite --nbmake-timeout=$(NOTES_CELL_TIMEOUT) tests .cache/nbtest
 	NOTES_REQUIRE_CACHED=1 $(BIN)/mkdocs build --strict
 
 clean:
