@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import posixpath
 import re
@@ -74,6 +75,7 @@ _outputs: dict[str, Outputs] = {}   # notebook slug -> what it produced
 
 def on_config(config):
     _posts.clear()
+    _notebook_css.clear()
     sections = config.extra.get("sections") or {}
     docs = Path(config.docs_dir)
     for path in sorted(docs.glob("*/*.md")):
@@ -259,8 +261,20 @@ _NBCONVERT_MATHJAX = re.compile(r"<script[^>]*mathjax[^>]*>\s*</script>|<!-- Loa
 _HEADING = re.compile(r'<h([1-6])(?P<attrs>[^>]*)>(?P<body>.*?)</h\1>', re.S)
 
 
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+_notebook_css: dict[str, str] = {}  # site path -> content, written in on_post_build
+
+
 def _notebook_page(html_text: str, page, files) -> str:
     html_text = _NBCONVERT_MATHJAX.sub("", html_text)
+    # mkdocs-jupyter inlines ~570 KB of JupyterLab CSS into every notebook page: serve it once, as a
+    # stylesheet named by its hash that all notebook pages share (and browsers cache).
+    css = "\n".join(_STYLE.findall(html_text))
+    if css:
+        path = f"assets/stylesheets/jupyter.{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
+        _notebook_css[path] = css
+        link = f'<link rel="stylesheet" href="{get_relative_url(path, page.url)}">'
+        html_text = link + _STYLE.sub("", html_text)
     # mkdocs-jupyter leaves Chinese headings with id="" while its TOC uses "_1", "_2" (issue #141):
     # give both the same readable, unique anchors.
     from pymdownx.slugs import slugify
@@ -303,3 +317,10 @@ def _flatten(toc) -> list[AnchorLink]:
     return out
 
 
+
+
+def on_post_build(config):
+    for path, css in _notebook_css.items():
+        target = Path(config.site_dir) / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")
