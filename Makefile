@@ -11,7 +11,9 @@ export NO_MKDOCS_2_WARNING := 1
 export NOTES_PROFILE ?= quick
 export NOTES_CELL_TIMEOUT ?= 600
 
-.PHONY: install serve site notebooks lint unit test clean
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install browser serve site notebooks lint test clean
 
 install: $(INSTALLED)
 
@@ -23,6 +25,13 @@ $(INSTALLED): requirements.txt package.json package-lock.json
 	$(BIN)/python -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'mlnotes.pth').write_text('$(CURDIR)\n')"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The browser test drives Debian's Chromium (Playwright downloads no browser of its own);
+# the CJK fonts make the screenshots readable.
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; }
 
 serve: install
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
@@ -38,10 +47,13 @@ lint: install
 
 # Notebooks run once per test run: nbmake executes those without a cached
 # execution and the plugin caches them; the site build then must execute none.
-test: install lint
+# Then the built site is opened page by page in headless Chromium.
+test: install browser lint
 	$(BIN)/python -m notesbuild.nbtest stage
-	$(BIN)/pytest -n 2 -p notesbuild.nbtest --nbmake --overwrite --nbmake-timeout=$(NOTES_CELL_TIMEOUT) tests .cache/nbtest
+	$(BIN)/pytest -n 2 -p notesbuild.nbtest --nbmake --overwrite --nbmake-timeout=$(NOTES_CELL_TIMEOUT) \
+	  --ignore=tests/browser tests .cache/nbtest
 	NOTES_REQUIRE_CACHED=1 $(BIN)/mkdocs build --strict
+	$(BIN)/pytest tests/browser
 
 clean:
 	rm -rf site .cache
