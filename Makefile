@@ -1,7 +1,7 @@
 # ML Math Notes — two commands for a newcomer:
 #   make serve   set up, execute the notebooks, build and serve at http://127.0.0.1:8000
 #   make test    set up and run every check (lint, unit tests, notebooks, strict site build)
-# Also: make site (build into site/), make notebooks, make lint, make clean.
+# Also: make site (build into site/), make notebooks, make lint, make bench, make clean.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -13,7 +13,7 @@ export NOTES_CELL_TIMEOUT ?= 600
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser serve site notebooks lint test clean
+.PHONY: install browser serve site notebooks lint test bench clean
 
 install: $(INSTALLED)
 
@@ -54,6 +54,10 @@ test: install browser lint
 	  --ignore=tests/browser tests .cache/nbtest
 	NOTES_REQUIRE_CACHED=1 $(BIN)/mkdocs build --strict
 	$(BIN)/pytest tests/browser
+
+# Numbers, not tests: build times, notebook seconds, MathJax time, page weight -> BENCHMARK.md
+bench: install browser
+	$(BIN)/python -m notesbuild.bench
 
 clean:
 	rm -rf site .cache

@@ -17,11 +17,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import posixpath
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,12 +70,27 @@ class Outputs:
 
 
 _posts: dict[str, Post] = {}        # src_uri -> Post
+_seconds = [0.0]                    # time spent in these hooks (printed at the end; make bench reads it)
+
+
+def _timed(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _seconds[0] += time.perf_counter() - start
+    return wrapper
+
 _outputs: dict[str, Outputs] = {}   # notebook slug -> what it produced
 
 
 # ---------------------------------------------------------------- configuration
 
+@_timed
 def on_config(config):
+    _seconds[0] = 0.0
     _posts.clear()
     _notebook_css.clear()
     sections = config.extra.get("sections") or {}
@@ -107,6 +124,7 @@ def _read_post(src_uri: str, path: Path, folder: str, sections: dict) -> Post:
 # ---------------------------------------------------------------- files
 
 @event_priority(100)  # before mkdocs-jupyter wraps .ipynb files
+@_timed
 def on_files(files: Files, config) -> Files:
     try:
         results = execute.ensure_executed()
@@ -172,6 +190,7 @@ def _collect_outputs(slug: str, nb, files: Files, config) -> Outputs:
 
 # ---------------------------------------------------------------- pages
 
+@_timed
 def on_page_markdown(markdown: str, page, config, files) -> str:
     src_uri = page.file.src_uri
     if src_uri == "index.md":
@@ -231,6 +250,7 @@ def _latest_posts_markdown(limit: int = 20) -> str:
     return "\n".join(lines)
 
 
+@_timed
 def on_page_content(html_text: str, page, config, files) -> str:
     src_uri = page.file.src_uri
     if src_uri.startswith("notebooks/"):
@@ -320,7 +340,9 @@ def _flatten(toc) -> list[AnchorLink]:
 
 
 def on_post_build(config):
+    start = time.perf_counter()
     for path, css in _notebook_css.items():
         target = Path(config.site_dir) / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(css, encoding="utf-8")
+    print(f"notesbuild time: {_seconds[0] + time.perf_counter() - start:.2f} s (hooks, notebook execution included)")
