@@ -59,6 +59,8 @@ def kernel_env(jobs: int, prof: str) -> dict[str, str]:
     env.setdefault("NOTES_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, jobs))))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cache.SNIPPETS.parent), env.get("PYTHONPATH")]))
     env["PYTHONHASHSEED"] = "0"
+    # OpenMP threads that spin while waiting slow small torch loops badly on a busy 2-core machine
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     env.pop("MPLBACKEND", None)  # the kernel's inline backend, so figures become outputs
     return env
 
