@@ -17,12 +17,14 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(INSTALLED)
 
-# (Re)install when the pins change. The .pth puts the repo on the venv's path, so
-# kernels, mkdocs and pytest import `snippets` and `notesbuild` from any folder.
-$(INSTALLED): requirements.txt package.json package-lock.json
+# (Re)install when the pins change. The repo is deliberately NOT on the venv's path:
+# notebooks run in their standalone form, in an empty folder (notesbuild/standalone.py),
+# which proves that a downloaded notebook needs nothing from this repo. (Venvs made
+# before that had a mlnotes.pth; it is removed.)
+$(INSTALLED): requirements.txt requirements-lint.txt package.json package-lock.json Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'mlnotes.pth').write_text('$(CURDIR)\n')"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-lint.txt
+	rm -f $(VENV)/lib/python*/site-packages/mlnotes.pth
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -44,6 +46,7 @@ notebooks: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/zizmor --offline --quiet .github/workflows
 
 # Notebooks run once per test run: nbmake executes those without a cached
 # execution and the plugin caches them; the site build then must execute none.

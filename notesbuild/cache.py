@@ -6,8 +6,9 @@ its code cells, the `snippets/` modules it imports (followed transitively),
 Markdown cells are *not* in the key: a prose edit re-executes nothing, and
 `merge_outputs` grafts the cached outputs onto the current notebook.
 
-An entry is a folder `<cache>/<key>/` holding `notebook.ipynb` (executed) and
-`record.json` (written last; it carries the notebook's sha256). An entry
+An entry is a folder `<cache>/<key>/` holding `notebook.ipynb` (executed, in the
+standalone form of notesbuild/standalone.py) and `record.json` (written last; it
+carries the notebook's sha256). An entry
 without a record, with a record whose hash does not match, or whose notebook
 does not parse, is corrupt: `load` deletes it and reports a miss.
 """
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
 REQUIREMENTS = ROOT / "requirements.txt"
 CACHE_DIR = ROOT / ".cache" / "executions"
-KEY_VERSION = "1"  # bump when the key's recipe changes
+KEY_VERSION = "2"  # bump when the key's recipe or the executed form (notesbuild/standalone.py) changes
 PROFILES = ("quick", "full")
 
 
@@ -60,7 +61,7 @@ def code_sources(nb: nbformat.NotebookNode) -> list[str]:
 _MAGIC = re.compile(r"^\s*[%!]")
 
 
-def _snippet_imports(source: str, origin: str) -> set[str]:
+def snippet_imports(source: str, origin: str) -> set[str]:
     """Names of `snippets` modules imported by a piece of Python source."""
     text = "\n".join("" if _MAGIC.match(line) else line for line in source.splitlines())
     try:
@@ -96,7 +97,7 @@ def snippet_closure(sources: list[str], origin: str, snippets_dir: Path | None =
     snippets_dir = snippets_dir or SNIPPETS
     todo = set()
     for i, src in enumerate(sources):
-        todo |= _snippet_imports(src, f"{origin} (code cell {i + 1})")
+        todo |= snippet_imports(src, f"{origin} (code cell {i + 1})")
     seen: set[str] = set()
     while todo:
         name = todo.pop()
@@ -106,7 +107,7 @@ def snippet_closure(sources: list[str], origin: str, snippets_dir: Path | None =
         if not path.is_file():
             raise NotebookSourceError(f"{origin}: imports snippets.{name}, but {path} does not exist")
         seen.add(name)
-        todo |= _snippet_imports(path.read_text(encoding="utf-8"), str(path)) - seen
+        todo |= snippet_imports(path.read_text(encoding="utf-8"), str(path)) - seen
     return sorted(seen)
 
 
@@ -198,5 +199,6 @@ def merge_outputs(source: nbformat.NotebookNode, executed: nbformat.NotebookNode
     for cell, ran in zip(todo, done, strict=True):
         cell.outputs = ran.outputs
         cell.execution_count = ran.execution_count
-    merged.metadata["notes_execution"] = executed.metadata.get("notes_execution", {})
+    if "mlnotes" in executed.metadata:  # the reproducibility stamp (notesbuild.execute.stamp)
+        merged.metadata["mlnotes"] = executed.metadata["mlnotes"]
     return merged

@@ -1,12 +1,17 @@
 """Execute notebooks with nbclient, in parallel, into the content-addressed cache.
 
-    python -m notesbuild.execute [SLUG ...] [--jobs N] [--timeout S] [--require-cached]
+    python -m notesbuild.execute [SLUG ...] [--jobs N] [--timeout S] [--require-cached] [--shard I/N]
 
 For each notebook it prints one line (name, executed or cached, seconds) and
 ends with `notebooks: executed=N cached=M`. A failing cell or a cell past its
 timeout stops the run with the notebook, the cell number and the exception.
 Only successful executions are cached. The site build (notesbuild/hooks.py)
 calls `ensure_executed` itself, so `mkdocs build` alone is enough.
+
+What runs is the notebook's standalone form (notesbuild/standalone.py), in an
+empty temporary folder with this repository off the kernel's path, so every
+execution also proves that the downloadable notebook runs on its own. Each
+executed notebook carries a reproducibility stamp in its metadata (`stamp`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,10 +30,11 @@ from pathlib import Path
 
 import nbformat
 
-from notesbuild import cache
+from notesbuild import cache, standalone
 
 NOTEBOOKS = cache.ROOT / "notebooks"
 DEFAULT_TIMEOUT = int(os.environ.get("NOTES_CELL_TIMEOUT", "600"))
+STAMP_MIME = "application/vnd.mlnotes.stamp+json"  # shown by snippets/runtime.py setup()
 
 
 class ExecutionError(Exception):
@@ -39,25 +47,45 @@ class Result:
     status: str  # "executed" | "cached"
     seconds: float
     notebook: nbformat.NotebookNode  # current source with the executed outputs
+    download: nbformat.NotebookNode  # its standalone form with the same outputs (what readers download)
 
 
 def all_slugs(nb_dir: Path = NOTEBOOKS) -> list[str]:
     return sorted(p.stem for p in nb_dir.glob("*.ipynb"))
 
 
+def shard(slugs: list[str], spec: str) -> list[str]:
+    """The slugs of shard I of N (spec "I/N", 1-based), round-robin over the sorted slugs."""
+    try:
+        i, n = (int(x) for x in spec.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {spec!r}: expected I/N, e.g. 2/4") from None
+    if not 1 <= i <= n:
+        raise ValueError(f"--shard {spec!r}: need 1 <= I <= N")
+    return sorted(slugs)[i - 1::n]
+
+
 def _error_text(cell: nbformat.NotebookNode) -> str:
-    for out in cell.get("outputs", []):
+    outputs = cell.get("outputs", [])
+    for out in outputs:
         if out.get("output_type") == "error":
             return f"{out.get('ename')}: {out.get('evalue')}"
-    return "unknown error"
+    stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr").strip()
+    return stderr.splitlines()[-1] if stderr else "unknown error (no traceback in the outputs)"
 
 
 def kernel_env(jobs: int, prof: str) -> dict[str, str]:
-    """Environment of a kernel: the profile, a thread share of the cores, the repo importable."""
+    """Environment of a kernel: the profile, a thread share of the cores, and this repository
+    off the path (the standalone notebook writes the snippets it needs next to itself)."""
     env = dict(os.environ)
     env["NOTES_PROFILE"] = prof
     env.setdefault("NOTES_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, jobs))))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cache.SNIPPETS.parent), env.get("PYTHONPATH")]))
+    root = cache.ROOT.resolve()
+    kept = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != root]
+    if kept:
+        env["PYTHONPATH"] = os.pathsep.join(kept)
+    else:
+        env.pop("PYTHONPATH", None)
     env["PYTHONHASHSEED"] = "0"
     # OpenMP threads that spin while waiting slow small torch loops badly on a busy 2-core machine
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -65,12 +93,15 @@ def kernel_env(jobs: int, prof: str) -> dict[str, str]:
     return env
 
 
-def run_notebook(nb_path: Path, timeout: int, env: dict[str, str]) -> tuple[nbformat.NotebookNode, float]:
-    """Execute one notebook in a fresh kernel; raise ExecutionError naming the cell on failure."""
+def run_notebook(nb: nbformat.NotebookNode, nb_path: Path, timeout: int,
+                 env: dict[str, str]) -> tuple[nbformat.NotebookNode, float]:
+    """Execute `nb`, the standalone form of `nb_path`, in a fresh kernel, in an empty folder.
+
+    Raises ExecutionError naming the cell (numbered as in the source notebook) on failure.
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    nb = cache.read_notebook(nb_path)
     current = {"index": None}
 
     def on_cell_execute(cell, cell_index):  # nbclient hook: remember where we are
@@ -82,44 +113,85 @@ def run_notebook(nb_path: Path, timeout: int, env: dict[str, str]) -> tuple[nbfo
     )
     start = time.perf_counter()
     try:
-        client.execute(cwd=str(nb_path.parent), env=env)
+        with tempfile.TemporaryDirectory(prefix=f"mlnotes-{nb_path.stem}-") as folder:
+            client.execute(cwd=folder, env=env)
     except CellTimeoutError:
-        i = current["index"]
+        where = standalone.cell_label(nb, current["index"])
         raise ExecutionError(
-            f"{nb_path.name}: cell {i + 1} exceeded the per-cell timeout of {timeout} s "
-            f"(NOTES_CELL_TIMEOUT)\n--- cell {i + 1} ---\n{nb.cells[i].source}") from None
+            f"{nb_path.name}: {where} exceeded the per-cell timeout of {timeout} s "
+            f"(NOTES_CELL_TIMEOUT)\n--- {where} ---\n{nb.cells[current['index']].source}") from None
     except CellExecutionError:
         i = current["index"]
+        where = standalone.cell_label(nb, i)
         raise ExecutionError(
-            f"{nb_path.name}: cell {i + 1} failed: {_error_text(nb.cells[i])}\n"
-            f"--- cell {i + 1} ---\n{nb.cells[i].source}") from None
+            f"{nb_path.name}: {where} failed: {_error_text(nb.cells[i])}\n"
+            f"--- {where} ---\n{nb.cells[i].source}") from None
     except DeadKernelError as exc:
         i = current["index"]
-        where = f"cell {i + 1}" if i is not None else "kernel start"
+        where = standalone.cell_label(nb, i) if i is not None else "kernel start"
         raise ExecutionError(f"{nb_path.name}: kernel died during {where}: {exc}") from None
     return nb, time.perf_counter() - start
 
 
-def _execute_one(args: tuple[str, str, str, int, dict[str, str], str]):
+def _git(*args: str) -> str:
+    try:
+        out = subprocess.run(["git", *args], cwd=cache.ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def commit_of(slug: str) -> str:
+    """HEAD's short hash, with "+changes" when the files behind this notebook's outputs differ from it."""
+    head = _git("rev-parse", "--short=12", "HEAD")
+    if not head:
+        return "unknown (not a git checkout)"
+    inputs = [f"notebooks/{slug}.ipynb", "snippets", "requirements.txt"]
+    return head + ("+changes" if _git("status", "--porcelain", "--", *inputs) else "")
+
+
+def stamp(nb: nbformat.NotebookNode, slug: str, seconds: float, prof: str) -> dict:
+    """Put the reproducibility stamp into nb.metadata["mlnotes"]["stamp"] and return it.
+
+    Device, versions and seed come from the kernel (snippets.runtime.setup shows them);
+    commit, date, profile and run time from here.
+    """
+    kernel = next((out["data"][STAMP_MIME] for cell in nb.cells if cell.cell_type == "code"
+                   for out in cell.get("outputs", []) if STAMP_MIME in out.get("data", {})), None)
+    if kernel is None:
+        raise ExecutionError(f"{slug}.ipynb: ran without calling snippets.runtime.setup(), so it has no stamp")
+    info = {"commit": commit_of(slug), "executed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(seconds, 2), **kernel, "profile": prof}
+    nb.metadata.setdefault("mlnotes", {})["stamp"] = info
+    return info
+
+
+def _execute_one(args: tuple[str, str, str, str, int, dict[str, str], str]):
     """Worker: run and store one notebook. Returns (slug, seconds, None) or (slug, None, error message)."""
-    slug, path, key, timeout, env, cache_dir = args
+    slug, path, text, key, timeout, env, cache_dir = args
     cache.CACHE_DIR = Path(cache_dir)  # a spawned worker starts from the module's defaults
     try:
-        nb, seconds = run_notebook(Path(path), timeout, env)
+        nb, seconds = run_notebook(nbformat.reads(text, as_version=4), Path(path), timeout, env)
     except ExecutionError as exc:
         return slug, None, str(exc)
     except Exception as exc:  # tooling failure (kernel missing, unreadable file): still name the notebook
         return slug, None, f"{Path(path).name}: execution failed before any cell ran: {type(exc).__name__}: {exc}"
-    nb.metadata["notes_execution"] = {"seconds": round(seconds, 2), "profile": env["NOTES_PROFILE"],
-                                      "executed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    try:
+        stamp(nb, slug, seconds, env["NOTES_PROFILE"])
+    except ExecutionError as exc:
+        return slug, None, str(exc)
     cache.store(nb, record_for(nb, key, slug))
     return slug, seconds, None
 
 
 def record_for(nb: nbformat.NotebookNode, key: str, slug: str) -> cache.Record:
-    meta = nb.metadata["notes_execution"]
+    meta = nb.metadata["mlnotes"]["stamp"]
     return cache.Record(key=key, notebook=slug, seconds=meta["seconds"], profile=meta["profile"],
                         executed_at=meta["executed_at"], sha256="")
+
+
+def _standalone(path: Path) -> nbformat.NotebookNode:
+    return standalone.make_standalone(cache.read_notebook(path), str(path))
 
 
 def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
@@ -146,8 +218,14 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
     if missing:
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(missing)))
         env = kernel_env(jobs, prof)
-        work = [(s, str(nb_dir / f"{s}.ipynb"), keys[s], timeout, env, str(cache.CACHE_DIR)) for s in missing]
+        work = [(s, str(nb_dir / f"{s}.ipynb"), nbformat.writes(_standalone(nb_dir / f"{s}.ipynb")), keys[s],
+                 timeout, env, str(cache.CACHE_DIR)) for s in missing]
         log(f"executing {len(missing)} notebook(s) with {jobs} worker(s), profile {prof}")
+        # Spawned workers import notesbuild with the parent's sys.path (multiprocessing copies it, and
+        # it overrides PYTHONPATH). The repo is not installed and mkdocs drops what its hook files add
+        # to sys.path, so put the repo back. Kernels never get it (kernel_env).
+        if str(cache.ROOT) not in sys.path:
+            sys.path.append(str(cache.ROOT))
         # spawn, not fork: the caller may be `mkdocs serve` with threads running
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             for slug, seconds, err in pool.map(_execute_one, work):
@@ -168,8 +246,10 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
         status = "executed" if slug in missing else "cached"
         if status == "cached":
             log(f"  {slug:<24} cached   {record.seconds:7.1f} s (when executed)")
-        merged = cache.merge_outputs(cache.read_notebook(nb_dir / f"{slug}.ipynb"), executed)
-        results[slug] = Result(slug, status, record.seconds, merged)
+        source = cache.read_notebook(nb_dir / f"{slug}.ipynb")
+        merged = cache.merge_outputs(source, standalone.strip_inlined(executed))
+        download = cache.merge_outputs(_standalone(nb_dir / f"{slug}.ipynb"), executed)
+        results[slug] = Result(slug, status, record.seconds, merged, download)
     log(f"notebooks: executed={len(missing)} cached={len(slugs) - len(missing)}")
     return results
 
@@ -180,10 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: CPU count)")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="per-cell timeout in seconds")
     parser.add_argument("--require-cached", action="store_true", help="fail instead of executing")
+    parser.add_argument("--shard", metavar="I/N", help="only shard I of N of the notebooks (for a CI matrix)")
     args = parser.parse_args(argv)
     try:
-        ensure_executed(args.slugs or None, jobs=args.jobs, timeout=args.timeout,
-                        require_cached=args.require_cached)
+        slugs = args.slugs or None
+        if args.shard:
+            slugs = shard(slugs or all_slugs(), args.shard)
+            print(f"shard {args.shard}: {', '.join(slugs) or '(no notebooks)'}")
+        ensure_executed(slugs, jobs=args.jobs, timeout=args.timeout, require_cached=args.require_cached)
     except (ExecutionError, cache.NotebookSourceError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -8,10 +8,13 @@
 - on_page_markdown: a post's `![caption](nb:name)` becomes a <figure> with the image
   from its notebook, `{{nb:value:.3f}}` the number the notebook published; anything
   unknown fails the build with the page and the name. The home page gets its list
-  of latest posts.
-- on_page_content: the meta line (date, section, link to the notebook page) under a
-  post's title; on notebook pages, nbconvert's CDN MathJax is dropped and Chinese
-  headings get the same anchors as the table of contents.
+  of latest posts. Then `[@key]` citations, the 参考文献 list and the 引用本文 block
+  (notesbuild/bib.py); labelled equations get anchors in on_page_content (equations.py).
+- on_page_content: the meta line (date, last update from git, section, link to the
+  notebook page) under a post's title; on notebook pages, nbconvert's CDN MathJax is
+  dropped and Chinese headings get the same anchors as the table of contents.
+- on_files also adds the Atom feed of the posts, `feed.xml` (notesbuild/feed.py); the
+  last-update dates come from one `git log` for all posts (notesbuild/gitdates.py).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -38,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if sys.path[0] != str(ROOT):  # mkdocs loads this file by path: import this checkout's notesbuild
     sys.path.insert(0, str(ROOT))
 
-from notesbuild import cache, execute  # noqa: E402
+from notesbuild import bib, cache, equations, execute, feed, gitdates  # noqa: E402
 
 FIGURE_META = "mlnotes"  # snippets/viz.py
 VALUES_MIME = "application/vnd.mlnotes.values+json"  # snippets/report.py
@@ -61,6 +65,7 @@ class Post:
     tags: list
     notebook: str
     summary: str
+    updated: dt.datetime | None = None  # last change of page or notebook in git (None: none since added, or no git)
 
 
 @dataclass
@@ -84,6 +89,8 @@ def _timed(fn):
     return wrapper
 
 _outputs: dict[str, Outputs] = {}   # notebook slug -> what it produced
+_stamps: dict[str, dict] = {}       # notebook slug -> reproducibility stamp of its execution
+_colab: dict[str, str] = {}         # "repo", "branch": where the published notebooks live
 
 
 # ---------------------------------------------------------------- configuration
@@ -94,6 +101,11 @@ def on_config(config):
     _posts.clear()
     _notebook_css.clear()
     sections = config.extra.get("sections") or {}
+    repo, branch = config.get("repo_name") or "", config.extra.get("notebooks_branch") or ""
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo) or not branch:
+        raise PluginError("mkdocs.yml: repo_name must be 'owner/name' and extra.notebooks_branch set "
+                          f"(the Colab links need both; got repo_name={repo!r}, notebooks_branch={branch!r})")
+    _colab.update(repo=repo, branch=branch)
     docs = Path(config.docs_dir)
     for path in sorted(docs.glob("*/*.md")):
         section = path.parent.name
@@ -101,7 +113,27 @@ def on_config(config):
             continue
         src_uri = path.relative_to(docs).as_posix()
         _posts[src_uri] = _read_post(src_uri, path, section, sections)
+    _add_git_dates(docs.relative_to(ROOT).as_posix() if docs.is_relative_to(ROOT) else None)
     return config
+
+
+def _add_git_dates(docs_rel: str | None) -> None:
+    """Each post's last change: the last commit to its page or its notebook, when that came on a
+    later day than the commit that added them (adding a post is no update). One git call for all.
+
+    Without git history (a shallow or history-less clone, see notesbuild/gitdates.py), or for
+    files not committed yet, `updated` stays None and the post shows its front-matter date only.
+    """
+    if docs_rel is None:
+        return
+    paths = {uri: (f"{docs_rel}/{uri}", f"notebooks/{p.notebook}.ipynb") for uri, p in _posts.items()}
+    dates = gitdates.commit_dates(path for pair in paths.values() for path in pair) or {}
+    for uri, pair in paths.items():
+        known = [dates[path] for path in pair if path in dates]
+        if not known:
+            continue
+        added, changed = min(d.added for d in known), max(d.changed for d in known)
+        _posts[uri].updated = changed if changed.date() > added.date() else None
 
 
 def _read_post(src_uri: str, path: Path, folder: str, sections: dict) -> Post:
@@ -139,6 +171,10 @@ def on_files(files: Files, config) -> Files:
         files.append(File(f"notebooks/{slug}.ipynb", str(SITE_NOTEBOOKS.parent), config.site_dir,
                           config.use_directory_urls))
         _outputs[slug] = _collect_outputs(slug, result.notebook, files, config)
+        # what readers download (and Colab opens from the notebooks branch): the standalone form
+        files.append(File.generated(config, f"downloads/{slug}.ipynb",
+                                    content=cache.nbformat.writes(result.download).encode("utf-8")))
+        _stamps[slug] = result.download.metadata.get("mlnotes", {}).get("stamp", {})
 
     if not MATHJAX_SRC.is_dir():
         raise PluginError(f"{MATHJAX_SRC} is missing: run `npm ci` (make install does) for the self-hosted MathJax")
@@ -147,7 +183,19 @@ def on_files(files: Files, config) -> Files:
         for path in [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file()):
             rel = path.relative_to(MATHJAX_SRC).as_posix()
             files.append(File.generated(config, f"assets/mathjax/{rel}", abs_src_path=str(path)))
+    files.append(File.generated(config, feed.PATH, content=_feed(files, config)))
     return files
+
+
+def _feed(files: Files, config) -> bytes:
+    """The Atom feed of the posts, with absolute links from site_url."""
+    if not config.site_url:
+        raise PluginError("mkdocs.yml: site_url is needed for the absolute links of the feed (feed.xml)")
+    entries = [feed.Entry(title=p.title, url=urljoin(config.site_url, files.get_file_from_path(p.src_uri).url),
+                          published=p.date, summary=p.summary, updated=p.updated, categories=list(p.tags))
+               for p in _posts.values()]
+    return feed.atom(entries, site_url=config.site_url, title=config.site_name, author=config.site_author or "",
+                     subtitle=config.site_description or "", lang=config.theme.get("language") or "zh")
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -237,7 +285,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         line = markdown[: stray.start()].count("\n") + 1
         raise PluginError(f"{where}: malformed nb: reference near line {line} "
                           "(figures go on a line of their own as ![caption](nb:name); values as {{nb:name:.3f}})")
-    return markdown
+    # [@key] citations, the 参考文献 list and the 引用本文 block (notesbuild/bib.py)
+    return bib.finish_post(markdown, where, docs_dir=config.docs_dir, title=post.title, date=post.date,
+                           slug=Path(src_uri).stem, permalink=page.canonical_url, author=config.site_author)
 
 
 def _latest_posts_markdown(limit: int = 20) -> str:
@@ -261,9 +311,41 @@ def on_page_content(html_text: str, page, config, files) -> str:
     nb_file = files.get_file_from_path(f"notebooks/{post.notebook}.ipynb")
     nb_url = get_relative_url(nb_file.url, page.url)
     section = config.extra["sections"][post.section]
-    bar = (f'<p class="post-meta"><span>{post.date:%Y-%m-%d}</span> · <span>{html.escape(section)}</span>'
-           f' · <a class="md-button md-button--small" href="{nb_url}">查看 Notebook（代码与输出）</a></p>')
+    bar = (f'<p class="post-meta"><span>{post.date:%Y-%m-%d}</span>{_updated_html(post)}'
+           f' · <span>{html.escape(section)}</span></p>'
+           f'<p class="post-actions"><a class="md-button md-button--small" href="{nb_url}">查看 Notebook（代码与输出）</a>'
+           f'{_take_away_html(post.notebook, page.url)}</p>')
+    html_text = equations.add_permalinks(html_text, f"docs/{src_uri}")  # anchors and ¶ for labelled equations
     return _after_h1(html_text, bar, src_uri)
+
+
+def _take_away_html(slug: str, page_url: str) -> str:
+    """The download and Colab buttons of one notebook."""
+    download = get_relative_url(f"downloads/{slug}.ipynb", page_url)
+    colab = f"https://colab.research.google.com/github/{_colab['repo']}/blob/{_colab['branch']}/{slug}.ipynb"
+    return (f' <a class="md-button md-button--small" href="{download}" download="{slug}.ipynb">下载 Notebook</a>'
+            f' <a class="md-button md-button--small" href="{colab}" target="_blank" rel="noopener">在 Colab 中打开</a>')
+
+
+def _stamp_html(slug: str) -> str:
+    """One line saying where, when and how the notebook's outputs were produced."""
+    s = _stamps.get(slug) or {}
+    if not s:
+        return ""
+    when = s.get("executed_at", "?").replace("T", " ").replace("+00:00", " UTC")
+    parts = [f"提交 <code>{html.escape(str(s.get('commit', '?')))}</code>", html.escape(when),
+             f"profile <code>{html.escape(str(s.get('profile', '?')))}</code>", html.escape(str(s.get("device", "?"))),
+             f"torch {html.escape(str(s.get('torch', '?')))}", f"numpy {html.escape(str(s.get('numpy', '?')))}",
+             f"seed {html.escape(str(s.get('seed', '?')))}", f"用时 {float(s.get('seconds', 0)):.1f} s"]
+    return f'<p class="nb-stamp">运行记录：{" · ".join(parts)}</p>'
+
+
+def _updated_html(post: Post) -> str:
+    """"· 更新于 <date>" when git dates a change after the front-matter date, else nothing."""
+    if post.updated is None or post.updated.date() <= post.date:
+        return ""
+    return (f' · <span class="post-updated">更新于 <time datetime="{post.updated.isoformat()}">'
+            f'{post.updated:%Y-%m-%d}</time></span>')
 
 
 def _after_h1(html_text: str, snippet: str, where: str) -> str:
@@ -325,7 +407,8 @@ def _notebook_page(html_text: str, page, files) -> str:
         return html_text
     post_url = get_relative_url(files.get_file_from_path(post.src_uri).url, page.url)
     bar = (f'<p class="post-meta">本页是文章 <a href="{post_url}">{html.escape(post.title)}</a> 的 notebook，'
-           f'执行于构建时；页面上的图和数字都来自这里的输出。</p>')
+           f'执行于构建时；页面上的图和数字都来自这里的输出。</p>'
+           f'<p class="post-actions">{_take_away_html(slug, page.url).strip()}</p>{_stamp_html(slug)}')
     return bar + html_text
 
 

@@ -5,11 +5,13 @@ cached execution (as a test, in parallel with pytest-xdist), and this plugin
 stores every passing run in the execution cache, so the site build that follows
 executes nothing (it runs with NOTES_REQUIRE_CACHED=1 to prove it).
 
-    python -m notesbuild.nbtest stage          # copy uncached notebooks to .cache/nbtest/
+    python -m notesbuild.nbtest stage          # standalone copies of uncached notebooks
     pytest -p notesbuild.nbtest --nbmake --overwrite tests .cache/nbtest
 
-nbmake executes a copy, not the source, because --overwrite writes the outputs
-back into the file it ran.
+What nbmake runs is each notebook's standalone form (notesbuild/standalone.py),
+alone in an empty folder `.cache/nbtest/<slug>/`, with this repository off the
+kernel's path: the test of a notebook is also the test of its download. nbmake
+runs a copy, not the source, because --overwrite writes the outputs back.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from notesbuild import cache, execute
+import nbformat
+
+from notesbuild import cache, execute, standalone
 
 STAGE = cache.ROOT / ".cache" / "nbtest"
 
 
 def stage(dest: Path = STAGE) -> list[Path]:
-    """Copy every notebook without a cached execution to `dest` (emptied first)."""
+    """Write the standalone form of every notebook without a cached execution to
+    `dest/<slug>/<slug>.ipynb` (dest emptied first), each in a folder of its own."""
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     prof = cache.profile()
@@ -34,8 +39,10 @@ def stage(dest: Path = STAGE) -> list[Path]:
     for slug in execute.all_slugs():
         src = execute.NOTEBOOKS / f"{slug}.ipynb"
         if cache.load(cache.cache_key(src, prof)) is None:
-            shutil.copyfile(src, dest / src.name)
-            staged.append(dest / src.name)
+            path = dest / slug / src.name
+            path.parent.mkdir()
+            nbformat.write(standalone.make_standalone(cache.read_notebook(src), str(src)), str(path))
+            staged.append(path)
     print(f"notebooks: staged={len(staged)} cached={len(execute.all_slugs()) - len(staged)} (profile {prof})")
     return staged
 
@@ -55,12 +62,13 @@ def ingest(executed_path: Path) -> None:
     """Store a notebook that nbmake executed (and that passed) under its source's cache key."""
     source = execute.NOTEBOOKS / executed_path.name
     nb = cache.read_notebook(executed_path)
-    if cache.code_sources(nb) != cache.code_sources(cache.read_notebook(source)):
-        raise RuntimeError(f"{executed_path}: code differs from {source}; the source changed during the test run")
+    expected = standalone.make_standalone(cache.read_notebook(source), str(source))
+    if cache.code_sources(nb) != cache.code_sources(expected):
+        raise RuntimeError(f"{executed_path}: code differs from {source} and snippets/; "
+                           "they changed during the test run")
     seconds = _seconds(nb)
     prof = cache.profile()
-    nb.metadata["notes_execution"] = {"seconds": round(seconds, 2), "profile": prof,
-                                      "executed_at": datetime.now().astimezone().isoformat(timespec="seconds")}
+    execute.stamp(nb, source.stem, seconds, prof)
     key = cache.cache_key(source, prof)
     cache.store(nb, execute.record_for(nb, key, source.stem))
     print(f"  {source.stem:<24} executed {seconds:7.1f} s (nbmake)")
@@ -86,7 +94,7 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     if hasattr(session.config, "workerinput"):  # xdist worker: the controller ingests
         return
-    staged = [p for p in _passed if p.resolve().parent == STAGE.resolve()]
+    staged = [p for p in _passed if p.resolve().parent.parent == STAGE.resolve()]
     if staged:
         print(f"\ncaching {len(staged)} notebook execution(s) for the site build:")
     for path in staged:

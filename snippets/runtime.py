@@ -9,10 +9,14 @@ NOTES_PROFILE is `quick` (default: under a minute on a 2-core CPU) or `full`
 """
 
 import os
+import platform
 import random
 
 import numpy as np
 import torch
+from IPython.display import display
+
+STAMP_MIME = "application/vnd.mlnotes.stamp+json"  # read by the build for the reproducibility stamp
 
 PROFILES = ("quick", "full")
 
@@ -35,11 +39,30 @@ def seed_all(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def device_name(device: str) -> str:
+    """The GPU's name, or the CPU's model where the system tells it."""
+    if device == "cuda":
+        return torch.cuda.get_device_name(0)
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        model = ""
+    return f"CPU: {model or platform.processor() or platform.machine()}"
+
+
 def setup(seed: int = 0):
-    """Seed everything, cap CPU threads, pick the device; returns (device, profile)."""
+    """Seed everything, cap CPU threads, pick the device; returns (device, profile).
+
+    Shows one line (profile, device, versions, seed) that the build also keeps as the
+    notebook's reproducibility stamp.
+    """
     seed_all(seed)
     torch.set_num_threads(int(os.environ.get("NOTES_THREADS", "2")))
     device = "cuda" if torch.cuda.is_available() else "cpu"
     profile = current_profile()
-    print(f"profile={profile} device={device} torch={torch.__version__} seed={seed}")
+    stamp = {"profile": profile, "device": device_name(device), "torch": torch.__version__,
+             "numpy": np.__version__, "python": platform.python_version(), "seed": seed}
+    text = f"profile={profile} device={stamp['device']} torch={torch.__version__} numpy={np.__version__} seed={seed}"
+    display({"text/plain": text, STAMP_MIME: stamp}, raw=True)
     return device, profile

@@ -1,4 +1,5 @@
-"""The execution cache: what invalidates it, what does not, and how failures read."""
+"""The execution cache: what invalidates it, what does not, and how failures read;
+and the standalone form that is what actually runs."""
 
 import json
 import time
@@ -6,13 +7,24 @@ import time
 import nbformat
 import pytest
 
-from notesbuild import cache, execute
+from notesbuild import cache, execute, standalone
+
+STAMP_CELL = "from snippets.runtime import setup\nsetup(seed=3)"
+# A stand-in for snippets/runtime.py: shows the stamp the build records, without importing torch.
+FAKE_RUNTIME = """\
+from IPython.display import display
 
 
-def make_nb(path, *cells):
-    """cells: ("md", text) or ("code", text)."""
+def setup(seed=0):
+    stamp = {"profile": "quick", "device": "test-device", "torch": "-", "numpy": "-", "seed": seed}
+    display({"text/plain": "stamp", "application/vnd.mlnotes.stamp+json": stamp}, raw=True)
+"""
+
+
+def make_nb(path, *cells, stamp=True):
+    """cells: ("md", text) or ("code", text); a last cell calls setup() so the run has a stamp."""
     nb = nbformat.v4.new_notebook()
-    for kind, text in cells:
+    for kind, text in [*cells, *([("code", STAMP_CELL)] if stamp else [])]:
         nb.cells.append(nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text))
     nbformat.write(nb, str(path))
     return path
@@ -28,11 +40,12 @@ def repo(tmp_path, monkeypatch):
     (snip / "alpha.py").write_text("from snippets import beta\nA = beta.B + 1\n")
     (snip / "beta.py").write_text("B = 41\n")
     (snip / "gamma.py").write_text("C = 0\n")
+    (snip / "runtime.py").write_text(FAKE_RUNTIME)
     (tmp_path / "requirements.txt").write_text("numpy==2.4.6\n")
     monkeypatch.setattr(cache, "SNIPPETS", snip)
     monkeypatch.setattr(cache, "REQUIREMENTS", tmp_path / "requirements.txt")
     monkeypatch.setattr(cache, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(cache.ROOT))  # kernel_env must take the repo off the path
     monkeypatch.delenv("NOTES_REQUIRE_CACHED", raising=False)
     monkeypatch.setenv("NOTES_PROFILE", "quick")
     return tmp_path
@@ -137,3 +150,50 @@ def test_hung_cell_times_out_with_its_number(repo):
     with pytest.raises(execute.ExecutionError, match=r"slow.ipynb: cell 2 exceeded the per-cell timeout of 2 s"):
         execute.ensure_executed(nb_dir=repo / "notebooks", jobs=1, timeout=2)
     assert time.perf_counter() - start < 40
+
+
+def test_standalone_inlines_snippets_in_dependency_order(repo):
+    nb = cache.read_notebook(make_nb(repo / "notebooks" / "a.ipynb", ("md", "# 标题"),
+                                     ("code", "from snippets import alpha\nprint(alpha.A)")))
+    alone = standalone.make_standalone(nb, "a.ipynb")
+    inlined = [c.metadata["mlnotes"]["inlined"] for c in alone.cells if standalone.is_inlined(c)]
+    assert inlined == ["intro", "snippets/", "snippets/__init__.py", "snippets/beta.py", "snippets/alpha.py",
+                       "snippets/runtime.py"]
+    assert alone.cells[0].source == "# 标题"  # inserted after the title, before the first code cell
+    assert standalone.strip_inlined(alone).cells == nb.cells
+    assert "snippets/gamma.py" not in inlined  # only what the notebook imports
+
+
+def test_executed_form_is_standalone_and_stamped(repo):
+    make_nb(repo / "notebooks" / "a.ipynb",
+            ("code", "import importlib.util\n"
+                     "assert importlib.util.find_spec('notesbuild') is None, 'the repository is on the path'\n"
+                     "from snippets import alpha\nprint(alpha.A)"))
+    result = execute.ensure_executed(nb_dir=repo / "notebooks", jobs=1)["a"]
+    stamp = result.download.metadata["mlnotes"]["stamp"]
+    assert stamp["device"] == "test-device" and stamp["seed"] == 3 and stamp["profile"] == "quick"
+    assert stamp["seconds"] > 0 and stamp["commit"]
+    assert result.notebook.metadata["mlnotes"]["stamp"] == stamp
+    writes = [c for c in result.download.cells if c.source.startswith("%%writefile")]
+    assert all(c.outputs for c in writes)  # the download carries its own executed module cells
+
+
+def test_notebook_without_setup_has_no_stamp_and_fails(repo):
+    make_nb(repo / "notebooks" / "nostamp.ipynb", ("code", "x = 1"), stamp=False)
+    with pytest.raises(execute.ExecutionError, match="nostamp.ipynb: ran without calling snippets.runtime.setup"):
+        execute.ensure_executed(nb_dir=repo / "notebooks", jobs=1)
+
+
+def test_failure_in_an_inlined_snippet_names_the_module(repo):
+    (repo / "snippets" / "beta.py").write_text("B = undefined_name\n")
+    make_nb(repo / "notebooks" / "a.ipynb", ("code", "from snippets import alpha"))
+    with pytest.raises(execute.ExecutionError, match=r"a.ipynb: cell 1 failed: NameError"):
+        execute.ensure_executed(nb_dir=repo / "notebooks", jobs=1)
+
+
+def test_shards_cover_every_notebook_once():
+    slugs = [f"n{i:02d}" for i in range(11)]
+    parts = [execute.shard(slugs, f"{i}/3") for i in (1, 2, 3)]
+    assert sorted(sum(parts, [])) == slugs and all(parts)
+    with pytest.raises(ValueError, match="need 1 <= I <= N"):
+        execute.shard(slugs, "4/3")

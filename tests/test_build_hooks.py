@@ -15,11 +15,16 @@ def post(monkeypatch):
         "generative/demo.md", "演示：标题", dt.date(2026, 1, 1), "generative", ["t"], "demo", "摘要")})
     monkeypatch.setattr(hooks, "_outputs", {"demo": hooks.Outputs(
         figures={"curve": "figures/demo/curve.svg"}, values={"sw": 0.123456, "steps": 50})})
-    return SimpleNamespace(file=SimpleNamespace(src_uri="generative/demo.md"))
+    return SimpleNamespace(file=SimpleNamespace(src_uri="generative/demo.md"),
+                           canonical_url="https://example.org/notes/generative/demo/")
+
+
+# what on_page_markdown reads from mkdocs.yml: the real bibliography, the 引用本文 author
+CONFIG = SimpleNamespace(docs_dir=str(hooks.ROOT / "docs"), site_author="机器学习数学笔记")
 
 
 def render(page, text):
-    return hooks.on_page_markdown(text, page, None, None)
+    return hooks.on_page_markdown(text, page, CONFIG, None)
 
 
 def test_figure_and_values_are_substituted(post):
@@ -27,6 +32,18 @@ def test_figure_and_values_are_substituted(post):
     assert "步数 50，距离 0.123。" in out
     assert "](../figures/demo/curve.svg)" in out
     assert "<figcaption>曲线 $\\bar\\alpha_t$</figcaption>" in out
+
+
+def test_post_gets_citations_references_and_cite_this(post):
+    out = render(post, "DDPM [@ho2020ddpm]。\n")
+    assert '<a class="citation" href="#ref-ho2020ddpm"' in out
+    assert out.index("## 参考文献") < out.index("## 引用本文") and "@online{mlnotes-demo," in out
+    assert "url    = {https://example.org/notes/generative/demo/}," in out
+
+
+def test_unknown_citation_names_page_and_key(post):
+    with pytest.raises(PluginError, match=r"docs/generative/demo.md: unknown citation key 'nope2020'"):
+        render(post, "见 [@nope2020]。\n")
 
 
 def test_unknown_figure_names_page_and_figure(post):

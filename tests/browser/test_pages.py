@@ -129,3 +129,118 @@ def test_screenshots(browser, base_url, name, path, scheme):
         page.context.close()
         assert not problems, f"/{path} ({scheme}, {size}): " + "; ".join(problems)
         assert out.stat().st_size > 10_000, f"{out} looks empty"
+
+
+# ---------------------------------------------------------------- equations and citations (ddpm)
+
+POST = "generative/ddpm/"
+SITE_URL = re.search(r"^site_url:\s*(\S+)", (SITE.parent / "mkdocs.yml").read_text(encoding="utf-8"), re.M)[1]
+
+
+def test_equation_permalinks_resolve(browser, base_url):
+    """Each labelled equation has an id and a ¶ shown on hover; a fresh load of its URL lands on it."""
+    page, problems = open_page(browser, base_url, POST)
+    blocks = page.evaluate("""() => [...document.querySelectorAll(".eq-block")].map(b => [b.id,
+        b.querySelector(":scope > .eq-permalink")?.hash])""")  # Material makes hrefs absolute
+    assert blocks, f"/{POST}: no labelled equation has a permalink"
+    assert all(href == f"#{anchor}" for anchor, href in blocks), blocks
+    refs = page.evaluate("""() => [...document.querySelectorAll("mjx-container a[href]")]
+        .map(a => a.getAttribute("href"))""")
+    assert refs and all(unquote(r)[1:] in {a for a, _ in blocks} for r in refs if r.startswith("#eq-")), refs
+    first = page.locator(".eq-block").first
+    first.scroll_into_view_if_needed()
+    first.hover()
+    page.wait_for_timeout(300)  # Material fades headerlinks in over 125 ms
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.eq-permalink')).opacity") == "1"
+    page.context.close()
+    # a permalink opened cold: after MathJax has typeset the page, the equation is the :target, on screen
+    anchor = blocks[len(blocks) // 2][0]
+    page, more = open_page(browser, base_url, f"{POST}#{anchor}")
+    where = page.evaluate("""id => { const e = document.getElementById(id), r = e.getBoundingClientRect();
+        return [e.matches(":target"), r.top, window.innerHeight]; }""", anchor)
+    assert where[0] and 0 <= where[1] < where[2], f"/{POST}#{anchor}: not on screen after typesetting: {where}"
+    page.context.close()
+    assert not problems + more, problems + more
+
+
+def open_published(browser, path: str):
+    """Load a page at its published URL (site_url), answered from site/ by Playwright: Material's
+    instant navigation only takes over links that match its sitemap, whose URLs are site_url's."""
+    prefix = urlsplit(SITE_URL).path
+
+    def serve(route):
+        rel = unquote(urlsplit(route.request.url).path)[len(prefix):]
+        file = SITE / rel
+        file = file / "index.html" if file.is_dir() else file
+        if file.is_file():
+            route.fulfill(path=str(file))
+        else:
+            route.fulfill(status=404, body="not in site/")
+
+    ctx = browser.new_context()
+    ctx.route(SITE_URL + "**", serve)
+    page = ctx.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+    page.goto(SITE_URL + path, wait_until="load")
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15000)
+    page.evaluate("async () => { await MathJax.startup.promise; await MathJax.startup.promise; }")
+    return page, problems
+
+
+def test_eqref_under_instant_navigation(browser):
+    """Reach the post through Material's instant navigation, then follow an \\eqref link."""
+    page, problems = open_published(browser, "")
+    page.evaluate("() => { window.notReloaded = true; }")
+    page.click(f'.md-content a[href$="{POST}"]')
+    page.wait_for_url(f"**/{POST}")
+    assert page.evaluate("() => window.notReloaded === true"), "the click reloaded the page: no instant navigation"
+    page.wait_for_function("() => document.querySelector('mjx-container a[href^=\"#eq-\"]')", timeout=15000)
+    page.evaluate("async () => { await MathJax.startup.promise; }")
+    link = page.locator('mjx-container a[href^="#eq-"]').last
+    href = link.get_attribute("href")
+    link.scroll_into_view_if_needed()
+    link.click()
+    page.wait_for_timeout(500)
+    inside = page.evaluate("""id => { const e = document.getElementById(id); if (!e) return null;
+        const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < window.innerHeight; }""", unquote(href[1:]))
+    assert inside, f"/{POST}: \\eqref link {href} does not bring its equation on screen under instant navigation"
+    assert page.evaluate("() => location.hash") == href
+    page.context.close()
+    assert not problems, problems
+
+
+def test_cite_this_bibtex_parses_with_the_page_url(browser, base_url):
+    """The BibTeX a reader copies from the 引用本文 block parses, and its url is this page's permalink."""
+    from notesbuild import bib
+
+    page, problems = open_page(browser, base_url, POST)
+    texts = page.evaluate("""() => [...document.querySelectorAll(".md-content .highlight")]
+        .map(h => [h.querySelector(".filename")?.textContent, h.querySelector("code").textContent,
+                   !!h.querySelector("[data-md-type=copy]")])""")
+    page.context.close()
+    blocks = {name: (code, copy) for name, code, copy in texts}
+    assert {"纯文本", "BibTeX"} <= set(blocks), f"/{POST}: no 引用本文 block ({list(blocks)})"
+    assert all(copy for _, copy in blocks.values()), f"/{POST}: a code block has no copy button"
+    entry = bib.parse(blocks["BibTeX"][0], f"/{POST} BibTeX")["mlnotes-ddpm"]
+    assert entry.fields["url"] == SITE_URL + POST
+    assert blocks["纯文本"][0].strip().endswith(SITE_URL + POST)
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_post_end_screenshots(browser, base_url, scheme):
+    """For a person to look at: the reference list and 引用本文 block, and a hovered equation permalink."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page, problems = open_page(browser, base_url, POST, viewport=VIEWPORTS["desktop"], color_scheme=scheme,
+                               device_scale_factor=1)
+    page.evaluate("() => document.getElementById('参考文献').scrollIntoView()")
+    page.wait_for_timeout(300)  # let the compositor catch up with the jump
+    page.screenshot(path=str(SCREENSHOTS / f"post-end-{scheme}-desktop.png"))
+    page.locator(".eq-block").nth(1).scroll_into_view_if_needed()
+    page.locator(".eq-block").nth(1).hover()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"post-equation-{scheme}-desktop.png"))
+    page.context.close()
+    assert not problems, problems
