@@ -23,18 +23,32 @@ def random_directions(n_projections: int, dim: int, seed: int = 0) -> torch.Tens
     return theta / theta.norm(dim=1, keepdim=True)  # (L, dim)
 
 
+def sorted_projections(x: torch.Tensor, n_projections: int = 256, seed: int = 0) -> torch.Tensor:
+    """(L, n): the cloud x (n, dim) projected on the seeded directions and sorted, i.e. its 1D quantiles.
+
+    Sort a reference cloud once and compare many clouds with it through `sliced_wasserstein_sorted`.
+    """
+    theta = random_directions(n_projections, x.shape[1], seed).to(x.device)
+    return torch.sort(theta @ x.double().T, dim=1).values
+
+
+def sliced_wasserstein_sorted(px: torch.Tensor, py: torch.Tensor, p: int = 2) -> float:
+    """SW_p from two `sorted_projections` of equally sized clouds (same directions)."""
+    if px.shape != py.shape:
+        raise ValueError(f"need projections of the same shape, got {tuple(px.shape)} and {tuple(py.shape)}")
+    if p not in (1, 2):
+        raise ValueError(f"p must be 1 or 2, got {p}")
+    wp = (px - py).abs().pow(p).mean(dim=1)  # (L,): W_p^p along each direction
+    return float(wp.mean() ** (1.0 / p))
+
+
 def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, n_projections: int = 256, seed: int = 0,
                        p: int = 2) -> float:
     """Sliced p-Wasserstein distance between two equally sized clouds x, y of shape (n, dim)."""
     if x.shape != y.shape or x.dim() != 2:
         raise ValueError(f"need two (n, dim) clouds of the same shape, got {tuple(x.shape)} and {tuple(y.shape)}")
-    if p not in (1, 2):
-        raise ValueError(f"p must be 1 or 2, got {p}")
-    theta = random_directions(n_projections, x.shape[1], seed).to(x.device)
-    px = torch.sort(theta @ x.double().T, dim=1).values  # (L, n): sorted projections = 1D quantiles
-    py = torch.sort(theta @ y.double().T, dim=1).values
-    wp = (px - py).abs().pow(p).mean(dim=1)  # (L,): W_p^p along each direction
-    return float(wp.mean() ** (1.0 / p))
+    return sliced_wasserstein_sorted(sorted_projections(x, n_projections, seed),
+                                     sorted_projections(y, n_projections, seed), p)
 
 
 def noise_floor(sample, n: int, n_pairs: int = 1, **sw_kwargs) -> float:
