@@ -48,15 +48,16 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/zizmor --offline --quiet .github/workflows
 
+# `python -m pytest` (not .venv/bin/pytest) puts the repo on sys.path for -p notesbuild.nbtest.
 # Notebooks run once per test run: nbmake executes those without a cached
 # execution and the plugin caches them; the site build then must execute none.
 # Then the built site is opened page by page in headless Chromium.
 test: install browser lint
 	$(BIN)/python -m notesbuild.nbtest stage
-	$(BIN)/pytest -n 2 -p notesbuild.nbtest --nbmake --overwrite --nbmake-timeout=$(NOTES_CELL_TIMEOUT) \
+	$(BIN)/python -m pytest -n 2 -p notesbuild.nbtest --nbmake --overwrite --nbmake-timeout=$(NOTES_CELL_TIMEOUT) \
 	  --ignore=tests/browser tests .cache/nbtest
 	NOTES_REQUIRE_CACHED=1 $(BIN)/mkdocs build --strict
-	$(BIN)/pytest tests/browser
+	$(BIN)/python -m pytest tests/browser
 
 # Numbers, not tests: build times, notebook seconds, MathJax time, page weight -> BENCHMARK.md
 bench: install browser

@@ -13,6 +13,7 @@ The directions come from a seeded generator, so the distance is a deterministic
 function of the two clouds and numbers from different cells compare fairly.
 """
 
+import numpy as np
 import torch
 
 
@@ -29,7 +30,10 @@ def sorted_projections(x: torch.Tensor, n_projections: int = 256, seed: int = 0)
     Sort a reference cloud once and compare many clouds with it through `sliced_wasserstein_sorted`.
     """
     theta = random_directions(n_projections, x.shape[1], seed).to(x.device)
-    return torch.sort(theta @ x.double().T, dim=1).values
+    proj = theta @ x.double().T  # (L, n)
+    if proj.device.type == "cpu":  # numpy's sort is ~4x faster than torch.sort on a CPU
+        return torch.from_numpy(np.sort(proj.numpy(), axis=1))
+    return torch.sort(proj, dim=1).values
 
 
 def sliced_wasserstein_sorted(px: torch.Tensor, py: torch.Tensor, p: int = 2) -> float:
