@@ -38,13 +38,22 @@ STYLE = {
 plt.rcParams.update(STYLE)
 
 
-def figure_bytes(fig, fmt: str = "svg", dpi: int = 120) -> bytes:
+def figure_bytes(fig, fmt: str = "svg", dpi: int = 120, colors: int = 64) -> bytes:
+    """SVG, or a PNG reduced to a palette of `colors` colours (a third of the size of full RGB)."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
-    return buf.getvalue()
+    if fmt == "svg":
+        return buf.getvalue()
+    from PIL import Image  # Pillow comes with matplotlib
+
+    image = Image.open(buf).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
+                                                     dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    image.save(out, format="png", optimize=True)
+    return out.getvalue()
 
 
 def show(fig, name: str, fmt: str = "svg", dpi: int = 120) -> None:
