@@ -247,6 +247,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         slug = Path(src_uri).stem
         post = next((p for p in _posts.values() if p.notebook == slug), None)
         page.title = f"{post.title.split('：')[0] if post else slug} · Notebook"
+        # Search finds the posts; indexing every notebook's code and outputs would make the index
+        # every reader downloads grow several-fold (Material honours `search: exclude`).
+        page.meta.setdefault("search", {})["exclude"] = True
         return markdown
     post = _posts.get(src_uri)
     if post is None:
