@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from notesbuild import cache, standalone
+from notesbuild import cache, gitdates, standalone
 
 NOTEBOOKS = cache.ROOT / "notebooks"
 DEFAULT_TIMEOUT = int(os.environ.get("NOTES_CELL_TIMEOUT", "600"))
@@ -133,21 +132,14 @@ def run_notebook(nb: nbformat.NotebookNode, nb_path: Path, timeout: int,
     return nb, time.perf_counter() - start
 
 
-def _git(*args: str) -> str:
-    try:
-        out = subprocess.run(["git", *args], cwd=cache.ROOT, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
-
-
 def commit_of(slug: str) -> str:
     """HEAD's short hash, with "+changes" when the files behind this notebook's outputs differ from it."""
-    head = _git("rev-parse", "--short=12", "HEAD")
+    head = (gitdates.git(cache.ROOT, "rev-parse", "--short=12", "HEAD") or "").strip()
     if not head:
         return "unknown (not a git checkout)"
     inputs = [f"notebooks/{slug}.ipynb", "snippets", "requirements.txt"]
-    return head + ("+changes" if _git("status", "--porcelain", "--", *inputs) else "")
+    changed = (gitdates.git(cache.ROOT, "status", "--porcelain", "--", *inputs) or "").strip()
+    return head + ("+changes" if changed else "")
 
 
 def stamp(nb: nbformat.NotebookNode, slug: str, seconds: float, prof: str) -> dict:
@@ -190,10 +182,6 @@ def record_for(nb: nbformat.NotebookNode, key: str, slug: str) -> cache.Record:
                         executed_at=meta["executed_at"], sha256="")
 
 
-def _standalone(path: Path) -> nbformat.NotebookNode:
-    return standalone.make_standalone(cache.read_notebook(path), str(path))
-
-
 def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
                     require_cached: bool = False, log=print, nb_dir: Path = NOTEBOOKS) -> dict[str, Result]:
     """Execute what the cache lacks (in parallel) and return every notebook with its outputs."""
@@ -218,7 +206,7 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
     if missing:
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(missing)))
         env = kernel_env(jobs, prof)
-        work = [(s, str(nb_dir / f"{s}.ipynb"), nbformat.writes(_standalone(nb_dir / f"{s}.ipynb")), keys[s],
+        work = [(s, str(nb_dir / f"{s}.ipynb"), nbformat.writes(standalone.standalone_of(nb_dir / f"{s}.ipynb")), keys[s],
                  timeout, env, str(cache.CACHE_DIR)) for s in missing]
         log(f"executing {len(missing)} notebook(s) with {jobs} worker(s), profile {prof}")
         # Spawned workers import notesbuild with the parent's sys.path (multiprocessing copies it, and
@@ -248,7 +236,7 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
             log(f"  {slug:<24} cached   {record.seconds:7.1f} s (when executed)")
         source = cache.read_notebook(nb_dir / f"{slug}.ipynb")
         merged = cache.merge_outputs(source, standalone.strip_inlined(executed))
-        download = cache.merge_outputs(_standalone(nb_dir / f"{slug}.ipynb"), executed)
+        download = cache.merge_outputs(standalone.standalone_of(nb_dir / f"{slug}.ipynb"), executed)
         results[slug] = Result(slug, status, record.seconds, merged, download)
     log(f"notebooks: executed={len(missing)} cached={len(slugs) - len(missing)}")
     return results

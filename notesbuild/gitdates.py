@@ -38,10 +38,10 @@ def commit_dates(paths: Iterable[str], root: Path = ROOT) -> dict[str, Dates] | 
     wanted = sorted(set(paths))
     if not wanted:
         return {}
-    shallow = _git(root, "rev-parse", "--is-shallow-repository")
+    shallow = git(root, "rev-parse", "--is-shallow-repository")
     if shallow is None or shallow.strip() != "false":
         return None
-    log = _git(root, "-c", "core.quotePath=false", "log", f"--format={_COMMIT}%cI", "--name-only",
+    log = git(root, "-c", "core.quotePath=false", "log", f"--format={_COMMIT}%cI", "--name-only",
                "--no-renames", "--relative", "--", *wanted)
     if log is None:
         return None
@@ -58,7 +58,8 @@ def commit_dates(paths: Iterable[str], root: Path = ROOT) -> dict[str, Dates] | 
     return {p: dates[p] for p in wanted if p in dates}
 
 
-def _git(root: Path, *args: str) -> str | None:
+def git(root: Path, *args: str) -> str | None:
+    """stdout of `git -C root args...`, or None when git is missing, fails or hangs."""
     try:
         done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
                               encoding="utf-8", timeout=60, check=False)

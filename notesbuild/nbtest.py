@@ -41,7 +41,7 @@ def stage(dest: Path = STAGE) -> list[Path]:
         if cache.load(cache.cache_key(src, prof)) is None:
             path = dest / slug / src.name
             path.parent.mkdir()
-            nbformat.write(standalone.make_standalone(cache.read_notebook(src), str(src)), str(path))
+            nbformat.write(standalone.standalone_of(src), str(path))
             staged.append(path)
     print(f"notebooks: staged={len(staged)} cached={len(execute.all_slugs()) - len(staged)} (profile {prof})")
     return staged
@@ -62,7 +62,7 @@ def ingest(executed_path: Path) -> None:
     """Store a notebook that nbmake executed (and that passed) under its source's cache key."""
     source = execute.NOTEBOOKS / executed_path.name
     nb = cache.read_notebook(executed_path)
-    expected = standalone.make_standalone(cache.read_notebook(source), str(source))
+    expected = standalone.standalone_of(source)
     if cache.code_sources(nb) != cache.code_sources(expected):
         raise RuntimeError(f"{executed_path}: code differs from {source} and snippets/; "
                            "they changed during the test run")

@@ -88,6 +88,11 @@ def make_standalone(nb: nbformat.NotebookNode, origin: str = "notebook",
     return out
 
 
+def standalone_of(path: Path) -> nbformat.NotebookNode:
+    """The standalone form of the notebook file at `path`."""
+    return make_standalone(cache.read_notebook(path), str(path))
+
+
 def is_inlined(cell) -> bool:
     return bool(cell.get("metadata", {}).get(META, {}).get("inlined"))
 

@@ -69,10 +69,13 @@ def p_mean(xt, t: int, s: int, eps, alpha_bar):
 
     mu = (x_t - beta / sqrt(1 - abar_t) * eps) / sqrt(alpha),  alpha = abar_t / abar_s,  beta = 1 - alpha,
     which is the posterior mean of q(x_s | x_t, x_0) at x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t).
+    t and s may also be (B,) tensors, one step per row of xt.
     """
     a = alpha_bar[t] / alpha_bar[s]
-    coef = ((1 - a) / (1 - alpha_bar[t]).sqrt()).to(xt.dtype)
-    return (xt - coef * eps) / a.sqrt().to(xt.dtype)
+    coef = (1 - a) / (1 - alpha_bar[t]).sqrt()
+    if torch.is_tensor(a) and a.dim():  # (B,) -> (B, 1), broadcast over the coordinates
+        a, coef = a[:, None], coef[:, None]
+    return (xt - coef.to(xt.dtype) * eps) / a.sqrt().to(xt.dtype)
 
 
 def p_variance(t: int, s: int, alpha_bar, var: str):

@@ -55,6 +55,21 @@ def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, n_projections: int = 25
                                      sorted_projections(y, n_projections, seed), p)
 
 
+def mean_sw_to(references, n_projections: int = 256, seed: int = 0):
+    """x -> mean SW_2 between x and each cloud in `references` (all the same size).
+
+    The references' projections are sorted once, so comparing many sample sets with the
+    same held-out sets costs one sort per sample set.
+    """
+    sorted_refs = [sorted_projections(r, n_projections, seed) for r in references]
+
+    def sw(x: torch.Tensor) -> float:
+        px = sorted_projections(x, n_projections, seed)
+        return sum(sliced_wasserstein_sorted(px, r) for r in sorted_refs) / len(sorted_refs)
+
+    return sw
+
+
 def noise_floor(sample, n: int, n_pairs: int = 1, **sw_kwargs) -> float:
     """Mean SW between two independent draws of n points each, over n_pairs pairs.
 

@@ -67,6 +67,16 @@ def test_p_mean_is_the_posterior_mean_for_any_stride():
         p_variance(5, 4, ALPHA_BAR, "sigma")
 
 
+def test_p_mean_takes_one_step_per_row():
+    """A (B,) tensor of steps gives, row by row, what the integer form gives."""
+    torch.manual_seed(2)
+    t = torch.tensor([2, 17, 500, 1000])
+    xt, eps = torch.randn(4, 3, dtype=torch.float64), torch.randn(4, 3, dtype=torch.float64)
+    batched = p_mean(xt, t, t - 1, eps, ALPHA_BAR)
+    for i, ti in enumerate(t.tolist()):
+        assert (batched[i] - p_mean(xt[i:i + 1], ti, ti - 1, eps[i:i + 1], ALPHA_BAR)[0]).abs().max() < 1e-15
+
+
 def gaussian_eps(s):
     """Exact E[eps | x_t] for data N(0, s^2 I): c_t x_t with c_t = sqrt(1 - abar_t) / (abar_t s^2 + 1 - abar_t)."""
     def eps_model(x, t):

@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import wasserstein_distance
 
-from snippets.metrics import noise_floor, random_directions, sliced_wasserstein
+from snippets.metrics import mean_sw_to, noise_floor, random_directions, sliced_wasserstein
 
 
 def test_directions_are_unit_and_seeded():
@@ -50,3 +50,11 @@ def test_noise_floor_shrinks_like_one_over_sqrt_n():
 
     small, large = noise_floor(draw, 400, n_pairs=8), noise_floor(draw, 6400, n_pairs=8)
     assert 2.5 < small / large < 6.5  # sqrt(16) = 4, with Monte Carlo slack
+
+
+def test_mean_sw_to_equals_the_mean_of_pairwise_sw():
+    g = torch.Generator().manual_seed(4)
+    refs = [torch.randn(300, 2, generator=g) for _ in range(3)]
+    x = 1.3 * torch.randn(300, 2, generator=g)
+    expected = np.mean([sliced_wasserstein(x, r, n_projections=32) for r in refs])
+    assert mean_sw_to(refs, n_projections=32)(x) == pytest.approx(expected, rel=1e-12)
