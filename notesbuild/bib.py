@@ -5,7 +5,8 @@
   A malformed entry, an unknown type or field, a missing field or a duplicate key
   raises BibError naming the file, the line and the key.
 - cite(markdown, where, entries): `[@key]` or `[@a; @b]` in a page becomes numbered
-  links [1][2] in order of first citation, and the `## 参考文献` list is generated at
+  links [1][2] in order of first citation; a locator after a comma, `[@key, 表 1]` or
+  `[@a, §3; @b]`, is shown inside the link ([1, 表 1]), and the `## 参考文献` list is generated at
   `<!-- references -->` or at the end of the page. An unknown key raises BibError
   naming the page and the key.
 - cite_this(...): the `## 引用本文` block of a post, built from its front matter:
@@ -345,15 +346,15 @@ def cite(markdown: str, where: str, entries: dict[str, Entry]) -> str:
     order: dict[str, int] = {}
 
     def replace(m: re.Match, lineno: int) -> str:
-        keys = []
+        cites = []
         for item in m[1].split(";"):
-            item = item.strip()
-            if not item.startswith("@") or not KEY_RE.fullmatch(item[1:]):
+            key, _, locator = (part.strip() for part in item.strip().partition(","))
+            if not key.startswith("@") or not KEY_RE.fullmatch(key[1:]) or (_ and not locator):
                 raise BibError(f"{where}: malformed citation '{m[0]}' on line {lineno} "
-                               "(write [@key], or [@a; @b] for several)")
-            keys.append(item[1:])
+                               "(write [@key], [@key, 表 1] with a locator, or [@a; @b, §3] for several)")
+            cites.append((key[1:], locator))
         links = []
-        for key in keys:
+        for key, locator in cites:
             if key not in entries:
                 near = difflib.get_close_matches(key, entries, n=3)
                 hint = f"; did you mean {', '.join(near)}?" if near else ""
@@ -361,7 +362,8 @@ def cite(markdown: str, where: str, entries: dict[str, Entry]) -> str:
                                f"(not in docs/{BIB_FILE}){hint}")
             number = order.setdefault(key, len(order) + 1)
             tip = html.escape(entries[key].short().replace("$", ""), quote=True)
-            links.append(f'<a class="citation" href="#ref-{key}" title="{tip}">&#91;{number}&#93;</a>')
+            where_in = f", {html.escape(locator)}" if locator else ""
+            links.append(f'<a class="citation" href="#ref-{key}" title="{tip}">&#91;{number}{where_in}&#93;</a>')
         return "".join(links)
 
     markdown = _outside_code(markdown, replace, where)

@@ -38,8 +38,11 @@ def anchor_id(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", re.sub(r"\s", "_", label))
 
 
-def add_permalinks(html_text: str, where: str) -> str:
-    """Wrap each labelled display equation of a rendered page; check labels and references."""
+def add_permalinks(html_text: str, where: str, mark=None) -> str:
+    """Wrap each labelled display equation of a rendered page; check labels and references.
+
+    mark(label) -> HTML (label without 'eq:'), if given, is put under the equation (notesbuild/checkmarks.py).
+    """
     labels: list[str] = []
     for m in MATH_RE.finditer(html_text):
         labels += [html.unescape(x) for x in LABEL_RE.findall(m["tex"])]
@@ -55,13 +58,15 @@ def add_permalinks(html_text: str, where: str) -> str:
             if html.unescape(ref) not in seen:
                 raise EquationError(f"{where}: \\eqref{{{html.unescape(ref)}}} names no \\label on this page"
                                     + (f" (labels: {', '.join(sorted(seen))})" if seen else ""))
-    return BLOCK_RE.sub(_wrap, html_text) if labels else html_text
+    return BLOCK_RE.sub(lambda m: _wrap(m, mark), html_text) if labels else html_text
 
 
-def _wrap(m: re.Match) -> str:
-    ids = [anchor_id(html.unescape(x)) for x in LABEL_RE.findall(m["tex"])]
-    if not ids:
+def _wrap(m: re.Match, mark) -> str:
+    labels = [html.unescape(x) for x in LABEL_RE.findall(m["tex"])]
+    if not labels:
         return m[0]
+    ids = [anchor_id(x) for x in labels]
     extra = "".join(f'<span class="eq-anchor" id="{i}"></span>' for i in ids[1:])
     link = f'<a class="headerlink eq-permalink" href="#{ids[0]}" title="本式的链接">¶</a>'
-    return f'<div class="eq-block" id="{ids[0]}">{extra}{m[0]}{link}</div>'
+    marks = "".join(mark(x[3:]) for x in labels) if mark else ""
+    return f'<div class="eq-block" id="{ids[0]}">{extra}{m[0]}{link}{marks}</div>'

@@ -1,6 +1,6 @@
 """Execute notebooks with nbclient, in parallel, into the content-addressed cache.
 
-    python -m notesbuild.execute [SLUG ...] [--jobs N] [--timeout S] [--require-cached] [--shard I/N]
+    python -m notesbuild.execute [SLUG ...] [--jobs N] [--timeout S] [--require-cached] [--shard I/N] [--write DIR]
 
 For each notebook it prints one line (name, executed or cached, seconds) and
 ends with `notebooks: executed=N cached=M`. A failing cell or a cell past its
@@ -249,13 +249,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="per-cell timeout in seconds")
     parser.add_argument("--require-cached", action="store_true", help="fail instead of executing")
     parser.add_argument("--shard", metavar="I/N", help="only shard I of N of the notebooks (for a CI matrix)")
+    parser.add_argument("--write", metavar="DIR", type=Path,
+                        help="also write each executed notebook (with outputs) to DIR/<slug>.ipynb, to read or open")
     args = parser.parse_args(argv)
     try:
         slugs = args.slugs or None
         if args.shard:
             slugs = shard(slugs or all_slugs(), args.shard)
             print(f"shard {args.shard}: {', '.join(slugs) or '(no notebooks)'}")
-        ensure_executed(slugs, jobs=args.jobs, timeout=args.timeout, require_cached=args.require_cached)
+        results = ensure_executed(slugs, jobs=args.jobs, timeout=args.timeout, require_cached=args.require_cached)
+        if args.write:
+            args.write.mkdir(parents=True, exist_ok=True)
+            for slug, result in results.items():
+                nbformat.write(result.notebook, str(args.write / f"{slug}.ipynb"))
     except (ExecutionError, cache.NotebookSourceError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

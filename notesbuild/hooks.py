@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import hashlib
 import html
+import logging
 import posixpath
 import re
 import sys
@@ -42,10 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if sys.path[0] != str(ROOT):  # mkdocs loads this file by path: import this checkout's notesbuild
     sys.path.insert(0, str(ROOT))
 
-from notesbuild import bib, cache, equations, execute, feed, gitdates  # noqa: E402
+from notesbuild import bib, cache, checkmarks, equations, execute, feed, gitdates, outputs  # noqa: E402
 
-FIGURE_META = "mlnotes"  # snippets/viz.py
-VALUES_MIME = "application/vnd.mlnotes.values+json"  # snippets/report.py
 REQUIRED = ("title", "date", "section", "tags", "notebook", "summary")
 MATHJAX_SRC = ROOT / "node_modules" / "mathjax" / "es5"
 MATHJAX_PARTS = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui", "a11y", "sre")
@@ -91,6 +90,9 @@ def _timed(fn):
 _outputs: dict[str, Outputs] = {}   # notebook slug -> what it produced
 _stamps: dict[str, dict] = {}       # notebook slug -> reproducibility stamp of its execution
 _colab: dict[str, str] = {}         # "repo", "branch": where the published notebooks live
+_checks: dict[str, list] = {}       # notebook slug -> its checks that name equations (checkmarks.Check)
+_coverage: dict[str, checkmarks.Coverage] = {}  # post src_uri -> what backs each labelled equation
+log = logging.getLogger("mkdocs.plugins.notesbuild")
 
 
 # ---------------------------------------------------------------- configuration
@@ -166,6 +168,7 @@ def on_files(files: Files, config) -> Files:
     _outputs.clear()
     for slug, result in results.items():
         nb_path = SITE_NOTEBOOKS / f"{slug}.ipynb"
+        _checks[slug] = checkmarks.annotate(result.notebook)  # anchors the page's ✓ marks link to
         _write_if_changed(nb_path, cache.nbformat.writes(result.notebook).encode("utf-8"))
         # A File with a real src_dir (not File.generated): mkdocs-jupyter's wrapper needs abs_src_path.
         files.append(File(f"notebooks/{slug}.ipynb", str(SITE_NOTEBOOKS.parent), config.site_dir,
@@ -209,30 +212,13 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 
 
 def _collect_outputs(slug: str, nb, files: Files, config) -> Outputs:
-    out = Outputs()
-    for index, cell in enumerate(nb.cells, start=1):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                raise PluginError(f"notebooks/{slug}.ipynb: cell {index} has an error output; it is not published")
-            data = output.get("data", {})
-            name = output.get("metadata", {}).get(FIGURE_META, {}).get("figure")
-            if name:
-                if name in out.figures:
-                    raise PluginError(f"notebooks/{slug}.ipynb: figure '{name}' is shown twice (cell {index})")
-                if "image/svg+xml" in data:
-                    ext, content = "svg", data["image/svg+xml"].encode("utf-8")
-                elif "image/png" in data:
-                    import base64
-                    ext, content = "png", base64.b64decode(data["image/png"])
-                else:
-                    raise PluginError(f"notebooks/{slug}.ipynb: figure '{name}' (cell {index}) has no SVG or PNG data")
-                uri = f"figures/{slug}/{name}.{ext}"
-                files.append(File.generated(config, uri, content=content))
-                out.figures[name] = uri
-            for key, value in data.get(VALUES_MIME, {}).items():
-                if key in out.values:
-                    raise PluginError(f"notebooks/{slug}.ipynb: value '{key}' is published twice (cell {index})")
-                out.values[key] = value
+    """The notebook's named figures become site files; its published values are kept for the page."""
+    produced = outputs.read(slug, nb)
+    out = Outputs(values=produced.values)
+    for name, fig in produced.figures.items():
+        uri = f"figures/{slug}/{name}.{fig.ext}"
+        files.append(File.generated(config, uri, content=fig.content))
+        out.figures[name] = uri
     return out
 
 
@@ -282,6 +268,12 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         except (ValueError, TypeError) as exc:
             raise PluginError(f"{where}: cannot format value '{name}' with '{spec}': {exc}") from None
 
+    source = page.file.content_string
+    first_line = source[: len(source) - len(markdown)].count("\n") + 1 if source.endswith(markdown) else 1
+    cov = checkmarks.coverage(where, markdown, _checks.get(post.notebook, []), page.meta.get("unchecked"),
+                              post.notebook, first_line)
+    _coverage[src_uri] = cov
+    log.info(cov.summary)
     markdown = VALUE_RE.sub(value, FIGURE_RE.sub(figure, markdown))
     stray = STRAY_RE.search(markdown)
     if stray:
@@ -318,7 +310,9 @@ def on_page_content(html_text: str, page, config, files) -> str:
            f' · <span>{html.escape(section)}</span></p>'
            f'<p class="post-actions"><a class="md-button md-button--small" href="{nb_url}">查看 Notebook（代码与输出）</a>'
            f'{_take_away_html(post.notebook, page.url)}</p>')
-    html_text = equations.add_permalinks(html_text, f"docs/{src_uri}")  # anchors and ¶ for labelled equations
+    cov = _coverage[src_uri]
+    # anchors and ¶ for labelled equations, each with its ✓ mark linking to the checks on the notebook page
+    html_text = equations.add_permalinks(html_text, f"docs/{src_uri}", mark=lambda label: cov.mark(label, nb_url))
     return _after_h1(html_text, bar, src_uri)
 
 

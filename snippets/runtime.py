@@ -58,11 +58,18 @@ def setup(seed: int = 0):
     notebook's reproducibility stamp.
     """
     seed_all(seed)
-    torch.set_num_threads(int(os.environ.get("NOTES_THREADS", "2")))
+    threads = int(os.environ.get("NOTES_THREADS", "2"))
+    torch.set_num_threads(threads)
+    # Same inputs, same numbers: deterministic kernels where torch has them (on a GPU, cuBLAS
+    # needs the workspace setting before its first use). Results may still differ between
+    # devices and thread counts, which is why both are in the stamp.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     profile = current_profile()
-    stamp = {"profile": profile, "device": device_name(device), "torch": torch.__version__,
+    stamp = {"profile": profile, "device": device_name(device), "threads": threads, "torch": torch.__version__,
              "numpy": np.__version__, "python": platform.python_version(), "seed": seed}
-    text = f"profile={profile} device={stamp['device']} torch={torch.__version__} numpy={np.__version__} seed={seed}"
+    text = (f"profile={profile} device={stamp['device']} threads={threads} torch={torch.__version__} "
+            f"numpy={np.__version__} seed={seed}")
     display({"text/plain": text, STAMP_MIME: stamp}, raw=True)
     return device, profile
