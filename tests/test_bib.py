@@ -154,7 +154,13 @@ def test_unknown_key_names_page_key_and_neighbours(entries):
         bib.cite("第一行\n见 [@ho2020ddp]。\n", "docs/x.md", entries)
 
 
-@pytest.mark.parametrize("text", ["见 [@ho2020ddpm, p. 3]。", "见 [@ho2020ddpm; ho2020ddpm]。", "见 [@ho2020ddpm"])
+def test_locator_is_shown_inside_the_citation(entries):
+    out = bib.cite("见 [@ho2020ddpm, 表 1] 与 [@vincent2011connection, §3; @ho2020ddpm]。\n", "docs/x.md", entries)
+    assert ">&#91;1, 表 1&#93;</a>" in out and ">&#91;2, §3&#93;</a>" in out
+    assert out.count('<li id="ref-ho2020ddpm">') == 1  # a locator does not make a second reference
+
+
+@pytest.mark.parametrize("text", ["见 [@ho2020ddpm, ]。", "见 [@ho2020ddpm; ho2020ddpm]。", "见 [@ho2020ddpm"])
 def test_malformed_citation_fails(entries, text):
     with pytest.raises(bib.BibError, match=r"docs/x.md: (malformed|unclosed) citation .* on line 1"):
         bib.cite(text, "docs/x.md", entries)

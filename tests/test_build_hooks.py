@@ -15,7 +15,7 @@ def post(monkeypatch):
         "generative/demo.md", "演示：标题", dt.date(2026, 1, 1), "generative", ["t"], "demo", "摘要")})
     monkeypatch.setattr(hooks, "_outputs", {"demo": hooks.Outputs(
         figures={"curve": "figures/demo/curve.svg"}, values={"sw": 0.123456, "steps": 50})})
-    return SimpleNamespace(file=SimpleNamespace(src_uri="generative/demo.md"),
+    return SimpleNamespace(file=SimpleNamespace(src_uri="generative/demo.md", content_string=""), meta={},
                            canonical_url="https://example.org/notes/generative/demo/")
 
 
@@ -24,6 +24,7 @@ CONFIG = SimpleNamespace(docs_dir=str(hooks.ROOT / "docs"), site_author="机器�
 
 
 def render(page, text):
+    page.file.content_string = "---\ntitle: 演示\n---\n" + text
     return hooks.on_page_markdown(text, page, CONFIG, None)
 
 
@@ -81,3 +82,12 @@ def test_front_matter_errors_name_file_and_field(tmp_path):
                     encoding="utf-8")
     with pytest.raises(PluginError, match=r"section 'vision' but the page is in docs/generative/"):
         hooks._read_post("generative/x.md", page, "generative", {"generative": "生成模型"})
+
+
+def test_labelled_equation_without_check_or_reason_stops_the_build(post):
+    text = "$$\n\\begin{equation}\na=b \\label{eq:demo-ab}\n\\end{equation}\n$$\n"
+    with pytest.raises(PluginError, match=r"docs/generative/demo.md: labelled equation\(s\) with neither .*"
+                                          r"eq:demo-ab \(line 6\)"):
+        render(post, text)
+    post.meta = {"unchecked": {"demo-ab": "定义"}}
+    assert "a=b" in render(post, text)
