@@ -2,7 +2,8 @@
 
 A notebook's cache key hashes exactly what can change its outputs:
 its code cells, the `snippets/` modules it imports (followed transitively),
-`requirements.txt`, and the execution profile (`NOTES_PROFILE`).
+`requirements.txt`, the execution profile (`NOTES_PROFILE`) and the CPU thread count
+(`NOTES_THREADS`).
 Markdown cells are *not* in the key: a prose edit re-executes nothing, and
 `merge_outputs` grafts the cached outputs onto the current notebook.
 
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
 REQUIREMENTS = ROOT / "requirements.txt"
 CACHE_DIR = ROOT / ".cache" / "executions"
-KEY_VERSION = "2"  # bump when the key's recipe or the executed form (notesbuild/standalone.py) changes
+KEY_VERSION = "3"  # bump when the key's recipe or the executed form (notesbuild/standalone.py) changes
 PROFILES = ("quick", "full")
 
 
@@ -44,6 +45,16 @@ def profile() -> str:
     value = os.environ.get("NOTES_PROFILE", "quick")
     if value not in PROFILES:
         raise ValueError(f"NOTES_PROFILE={value!r}: expected one of {PROFILES}")
+    return value
+
+
+def threads() -> str:
+    """CPU threads of a kernel, NOTES_THREADS (default 1). Part of the key: on a CPU, reductions
+    (matrix products, sums) add in an order that depends on the thread count, so the same notebook
+    gives other numbers with other thread counts; one fixed count makes every build and test agree."""
+    value = os.environ.get("NOTES_THREADS", "1")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"NOTES_THREADS={value!r}: expected a positive integer")
     return value
 
 
@@ -112,7 +123,7 @@ def snippet_closure(sources: list[str], origin: str, snippets_dir: Path | None =
 
 
 def cache_key(nb_path: Path, prof: str | None = None) -> str:
-    """sha256 over code cells, imported snippets, requirements and profile."""
+    """sha256 over code cells, imported snippets, requirements, profile and thread count."""
     snippets_dir, requirements = SNIPPETS, REQUIREMENTS
     nb = read_notebook(nb_path)
     sources = code_sources(nb)
@@ -125,6 +136,7 @@ def cache_key(nb_path: Path, prof: str | None = None) -> str:
 
     feed("key-version", KEY_VERSION)
     feed("profile", prof or profile())
+    feed("threads", threads())
     for src in sources:
         feed("cell", src)
     for name in snippet_closure(sources, str(nb_path), snippets_dir):

@@ -73,12 +73,13 @@ def _error_text(cell: nbformat.NotebookNode) -> str:
     return stderr.splitlines()[-1] if stderr else "unknown error (no traceback in the outputs)"
 
 
-def kernel_env(jobs: int, prof: str) -> dict[str, str]:
-    """Environment of a kernel: the profile, a thread share of the cores, and this repository
-    off the path (the standalone notebook writes the snippets it needs next to itself)."""
+def kernel_env(prof: str) -> dict[str, str]:
+    """Environment of a kernel: the profile, the thread count of the cache key (not a share of the
+    cores: results would depend on how many notebooks run at once), and this repository off the
+    path (the standalone notebook writes the snippets it needs next to itself)."""
     env = dict(os.environ)
     env["NOTES_PROFILE"] = prof
-    env.setdefault("NOTES_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, jobs))))
+    env["NOTES_THREADS"] = cache.threads()
     root = cache.ROOT.resolve()
     kept = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != root]
     if kept:
@@ -205,7 +206,7 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
     errors = []
     if missing:
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(missing)))
-        env = kernel_env(jobs, prof)
+        env = kernel_env(prof)
         work = [(s, str(nb_dir / f"{s}.ipynb"), nbformat.writes(standalone.standalone_of(nb_dir / f"{s}.ipynb")), keys[s],
                  timeout, env, str(cache.CACHE_DIR)) for s in missing]
         log(f"executing {len(missing)} notebook(s) with {jobs} worker(s), profile {prof}")

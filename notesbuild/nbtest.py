@@ -80,9 +80,7 @@ _passed: list[Path] = []
 
 
 def pytest_configure(config):
-    workers = getattr(config.option, "numprocesses", None) or 1
-    workers = workers if isinstance(workers, int) else os.cpu_count() or 1
-    os.environ.update(execute.kernel_env(workers, cache.profile()))
+    os.environ.update(execute.kernel_env(cache.profile()))
 
 
 def pytest_runtest_logreport(report):

@@ -58,7 +58,7 @@ def setup(seed: int = 0):
     notebook's reproducibility stamp.
     """
     seed_all(seed)
-    threads = int(os.environ.get("NOTES_THREADS", "2"))
+    threads = int(os.environ.get("NOTES_THREADS", "1"))  # the site's numbers come from 1 thread
     torch.set_num_threads(threads)
     # Same inputs, same numbers: deterministic kernels where torch has them (on a GPU, cuBLAS
     # needs the workspace setting before its first use). Results may still differ between

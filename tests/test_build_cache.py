@@ -82,6 +82,18 @@ def test_requirements_and_profile_change_key(repo):
     assert key(nb) != k0
 
 
+def test_thread_count_changes_key_and_reaches_the_kernel(repo, monkeypatch):
+    nb = make_nb(repo / "notebooks" / "a.ipynb", ("code", "x = 1"))
+    monkeypatch.delenv("NOTES_THREADS", raising=False)
+    k1 = key(nb)
+    assert execute.kernel_env("quick")["NOTES_THREADS"] == "1"
+    monkeypatch.setenv("NOTES_THREADS", "4")
+    assert key(nb) != k1 and execute.kernel_env("quick")["NOTES_THREADS"] == "4"
+    monkeypatch.setenv("NOTES_THREADS", "many")
+    with pytest.raises(ValueError, match="NOTES_THREADS='many'"):
+        key(nb)
+
+
 def test_missing_snippet_is_a_clear_error(repo):
     nb = make_nb(repo / "notebooks" / "a.ipynb", ("code", "from snippets import nothere"))
     with pytest.raises(cache.NotebookSourceError, match="snippets.nothere"):
