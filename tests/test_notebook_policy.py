@@ -1,4 +1,4 @@
-"""Rules every notebook and page follows (DEVELOPERS.md, STYLE.md)."""
+"""Rules every notebook and page follows (CONTRIBUTING.md)."""
 
 import ast
 import sys
