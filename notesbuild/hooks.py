@@ -4,7 +4,7 @@
   notebook, summary); an error names the file and the field.
 - on_files: execute what the cache lacks (notesbuild.execute), then add to the site
   the executed notebooks (rendered by mkdocs-jupyter), every figure they name
-  (`show(fig, "name")`), and the self-hosted MathJax.
+  (`show(fig, "name")`).
 - on_page_markdown: a post's `![caption](nb:name)` becomes a <figure> with the image
   from its notebook, `{{nb:value:.3f}}` the number the notebook published; anything
   unknown fails the build with the page and the name. The home page gets its list
@@ -13,6 +13,8 @@
 - on_page_content: the meta line (date, last update from git, section, link to the
   notebook page) under a post's title; on notebook pages, nbconvert's CDN MathJax is
   dropped and Chinese headings get the same anchors as the table of contents.
+- on_post_build typesets the math of every page to SVG (notesbuild/typeset.py): no MathJax
+  runs in the reader's browser.
 - on_files also adds the Atom feed of the posts, `feed.xml` (notesbuild/feed.py); the
   last-update dates come from one `git log` for all posts (notesbuild/gitdates.py).
 """
@@ -43,11 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if sys.path[0] != str(ROOT):  # mkdocs loads this file by path: import this checkout's notesbuild
     sys.path.insert(0, str(ROOT))
 
-from notesbuild import bib, cache, checkmarks, equations, execute, feed, gitdates, outputs  # noqa: E402
+from notesbuild import bib, cache, checkmarks, equations, execute, feed, gitdates, outputs, typeset  # noqa: E402
 
 REQUIRED = ("title", "date", "section", "tags", "notebook", "summary")
-MATHJAX_SRC = ROOT / "node_modules" / "mathjax" / "es5"
-MATHJAX_PARTS = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui", "a11y", "sre")
 SITE_NOTEBOOKS = ROOT / ".cache" / "site" / "notebooks"  # merged notebooks, as mkdocs-jupyter reads them
 
 FIGURE_RE = re.compile(r"^!\[(?P<caption>[^\n]*)\]\(nb:(?P<name>[\w-]+)\)[ \t]*$", re.M)
@@ -179,13 +179,6 @@ def on_files(files: Files, config) -> Files:
                                     content=cache.nbformat.writes(result.download).encode("utf-8")))
         _stamps[slug] = result.download.metadata.get("mlnotes", {}).get("stamp", {})
 
-    if not MATHJAX_SRC.is_dir():
-        raise PluginError(f"{MATHJAX_SRC} is missing: run `npm ci` (make install does) for the self-hosted MathJax")
-    for part in MATHJAX_PARTS:
-        src = MATHJAX_SRC / part
-        for path in [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file()):
-            rel = path.relative_to(MATHJAX_SRC).as_posix()
-            files.append(File.generated(config, f"assets/mathjax/{rel}", abs_src_path=str(path)))
     files.append(File.generated(config, feed.PATH, content=_feed(files, config)))
     return files
 
@@ -425,4 +418,5 @@ def on_post_build(config):
         target = Path(config.site_dir) / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(css, encoding="utf-8")
+    typeset.typeset_site(config.site_dir, log=log.info)  # math to SVG in every page (notesbuild/typeset.py)
     print(f"notesbuild time: {_seconds[0] + time.perf_counter() - start:.2f} s (hooks, notebook execution included)")

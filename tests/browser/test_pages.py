@@ -1,8 +1,11 @@
 """Every built page, opened in headless Chromium (Debian's, driven by Playwright).
 
-Runs after `mkdocs build` (make test does both). For each page: no MathJax error,
-no TeX left unrendered, no console error or failed request, every image loads,
-every internal link and #anchor resolves, every figure has a caption and alt text.
+Runs after `mkdocs build` (make test does both). The math is typeset at build time
+(notesbuild/typeset.py), so a page is complete when it has loaded. For each page: no
+MathJax error, no TeX left unrendered, no console error or failed request, every image
+loads, every internal link and #anchor resolves, every figure has a caption and alt text;
+at 1280 px no display equation or table is wider than its column, and at 390 px no math
+runs past the right edge of the screen outside a horizontally scrolling box.
 Screenshots of one post and one notebook page (light/dark, desktop/phone) are
 saved to .cache/screenshots/ for a person to look at.
 """
@@ -23,11 +26,11 @@ PAGES = sorted(p.relative_to(SITE).parent.as_posix() + "/" if p.parent != SITE e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".cache" / "screenshots"
 _ID = re.compile(r'\s(?:id|name)="([^"]+)"')
 
-# JavaScript run in the page once MathJax has finished.
+# JavaScript run in the loaded page.
 AUDIT = r"""
 async () => {
   const out = {merror: [], raw: [], figures: [], alts: [], links: [], images: []};
-  document.querySelectorAll("mjx-merror").forEach(e =>
+  document.querySelectorAll("mjx-merror, [data-mjx-error]").forEach(e =>
     out.merror.push(e.getAttribute("data-mjx-error") || e.textContent.slice(0, 80)));
   const tex = /\\\(|\\\[|\$\$|\\begin\{|(^|[^\\])\$[^$\s][^$]*\$/;
   document.querySelectorAll(".md-content .arithmatex, .md-content .jp-RenderedMarkdown").forEach(e => {
@@ -65,7 +68,7 @@ def static_ids(path: str) -> frozenset[str]:
 
 
 def open_page(browser, base_url: str, path: str, **context):
-    """Load a page and wait for MathJax; returns (page, problems collected while loading)."""
+    """Load a page; returns (page, problems collected while loading)."""
     ctx = browser.new_context(**context)
     page = ctx.new_page()
     problems: list[str] = []
@@ -73,9 +76,6 @@ def open_page(browser, base_url: str, path: str, **context):
     page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
     page.goto(base_url + path, wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15000)
-    # document$ chains the typesetting on startup.promise; wait until it has settled twice
-    page.evaluate("async () => { await MathJax.startup.promise; await MathJax.startup.promise; }")
     return page, problems
 
 
@@ -107,6 +107,42 @@ def test_page(browser, base_url, path):
             problems.append(f"broken anchor: {target}#{unquote(url.fragment)}")
     page.context.close()
     assert not problems, f"{where}:\n  " + "\n  ".join(problems)
+
+
+# What does not fit: display math and tables wider than their column, and math or code whose right
+# edge is past the window without a horizontally scrolling box around it.
+FIT = r"""
+() => {
+  const out = {wide: [], clipped: []};
+  const label = e => ((e.closest("[data-tex]") || e.querySelector("[data-tex]"))?.getAttribute("data-tex")
+                      || e.textContent || "").trim().slice(0, 70);
+  const scrolls = e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+  document.querySelectorAll(".md-content div.arithmatex, .md-content .md-typeset__scrollwrap").forEach(box => {
+    if (box.scrollWidth > box.clientWidth + 1) out.wide.push(`${label(box)} (${box.scrollWidth} > ${box.clientWidth} px)`);
+  });
+  const edge = window.innerWidth + 1;
+  document.querySelectorAll(".md-content mjx-container svg, .md-content pre").forEach(e => {
+    if (e.getBoundingClientRect().right <= edge) return;
+    let box = e.parentElement;
+    while (box && !(scrolls(box) && box.getBoundingClientRect().right <= edge)) box = box.parentElement;
+    if (!box) out.clipped.push(label(e));
+  });
+  return out;
+}
+"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_math_fits_desktop_and_phone(browser, base_url, path):
+    problems = []
+    for size, viewport in VIEWPORTS.items():
+        page, _ = open_page(browser, base_url, path, viewport=viewport)
+        fit = page.evaluate(FIT)
+        page.context.close()
+        if size == "desktop":
+            problems += [f"{size}: wider than its column: {t!r}" for t in fit["wide"]]
+        problems += [f"{size}: past the right edge, no scroll box: {t!r}" for t in fit["clipped"]]
+    assert not problems, f"/{path}:\n  " + "\n  ".join(problems)
 
 
 SHOTS = [("post", "generative/ddpm/"), ("notebook", "notebooks/ddpm/")]
@@ -153,7 +189,7 @@ def test_equation_permalinks_resolve(browser, base_url):
     page.wait_for_timeout(300)  # Material fades headerlinks in over 125 ms
     assert page.evaluate("() => getComputedStyle(document.querySelector('.eq-permalink')).opacity") == "1"
     page.context.close()
-    # a permalink opened cold: after MathJax has typeset the page, the equation is the :target, on screen
+    # a permalink opened cold: the equation is the :target, on screen
     anchor = blocks[len(blocks) // 2][0]
     page, more = open_page(browser, base_url, f"{POST}#{anchor}")
     where = page.evaluate("""id => { const e = document.getElementById(id), r = e.getBoundingClientRect();
@@ -184,8 +220,6 @@ def open_published(browser, path: str):
     page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
     page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
     page.goto(SITE_URL + path, wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15000)
-    page.evaluate("async () => { await MathJax.startup.promise; await MathJax.startup.promise; }")
     return page, problems
 
 
@@ -197,7 +231,6 @@ def test_eqref_under_instant_navigation(browser):
     page.wait_for_url(f"**/{POST}")
     assert page.evaluate("() => window.notReloaded === true"), "the click reloaded the page: no instant navigation"
     page.wait_for_function("() => document.querySelector('mjx-container a[href^=\"#eq-\"]')", timeout=15000)
-    page.evaluate("async () => { await MathJax.startup.promise; }")
     link = page.locator('mjx-container a[href^="#eq-"]').last
     href = link.get_attribute("href")
     link.scroll_into_view_if_needed()
@@ -244,3 +277,34 @@ def test_post_end_screenshots(browser, base_url, scheme):
     page.screenshot(path=str(SCREENSHOTS / f"post-equation-{scheme}-desktop.png"))
     page.context.close()
     assert not problems, problems
+
+
+# ---------------------------------------------------------------- check marks (notesbuild/checkmarks.py)
+
+_MARK = re.compile(r'<div class="eq-block" id="eq-(?P<label>[^"]+)">.*?<div class="eq-check(?P<none> eq-check--none)?">'
+                   r'(?P<mark>.*?)</div>', re.S)
+_CHECK = re.compile(r'<pre class="nb-check" id="(?P<id>check-\d+)">(?P<text>.*?)</pre>', re.S)
+
+
+def test_check_marks_link_to_the_checks_of_their_equation():
+    """Every ✓ mark under an equation links to a check output on the notebook page that verifies that equation."""
+    posts = [p for p in PAGES if not p.startswith("notebooks/") and "eq-block" in
+             (SITE / p / "index.html").read_text(encoding="utf-8")]
+    assert posts, "no post has labelled equations"
+    for path in posts:
+        text = (SITE / path / "index.html").read_text(encoding="utf-8")
+        marks = list(_MARK.finditer(text))
+        assert marks and len(marks) == text.count('class="eq-block"'), f"/{path}: an equation has no mark"
+        for m in marks:
+            if m["none"]:
+                assert "未作数值验证" in m["mark"], f"/{path}: eq-{m['label']} has an empty mark"
+                continue
+            hrefs = re.findall(r'href="([^"]+)"', m["mark"])
+            assert hrefs, f"/{path}: eq-{m['label']} is marked checked without a link"
+            for href in hrefs:
+                url = urlsplit(href)
+                target = (SITE / path / url.path).resolve() / "index.html"
+                checks = {c["id"]: c["text"] for c in _CHECK.finditer(target.read_text(encoding="utf-8"))}
+                assert url.fragment in checks, f"/{path}: {href} is no check output on {target}"
+                assert f"eq:{m['label']}" in checks[url.fragment], \
+                    f"/{path}: eq-{m['label']} links to {href}, which verifies something else: {checks[url.fragment]}"

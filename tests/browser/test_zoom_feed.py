@@ -37,8 +37,6 @@ def open_post(browser, base_url: str, path: str, **context):
     page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
     page.route("**/sitemap.xml", lambda route: route.fulfill(status=200, content_type="application/xml", body=body))
     page.goto(base_url + path, wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15000)
-    page.evaluate("async () => { await MathJax.startup.promise; await MathJax.startup.promise; }")
     return page, problems
 
 
