@@ -19,9 +19,13 @@ from IPython.display import display
 CHECK_MIME = "application/vnd.mlnotes.check+json"  # read by notesbuild/checkmarks.py
 
 
+def _array(x) -> np.ndarray:
+    """A float64 numpy array from a number, list, numpy array or torch tensor (on any device)."""
+    return np.asarray(x.detach().cpu() if hasattr(x, "detach") else x, dtype=float)
+
+
 def _max_abs(a, b) -> float:
-    a = np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=float)
-    b = np.asarray(b.detach().cpu() if hasattr(b, "detach") else b, dtype=float)
+    a, b = _array(a), _array(b)
     if a.shape != b.shape:
         raise AssertionError(f"shapes differ: {a.shape} vs {b.shape}")
     return float(np.max(np.abs(a - b))) if a.size else 0.0
@@ -61,7 +65,7 @@ def check_close(name: str, a, b, atol: float, eq=None) -> float:
 
 def check_mc(name: str, estimate, target, se, k: float = 4.0, eq=None) -> float:
     """Assert a Monte Carlo estimate lies within k standard errors of its target; returns max |z|."""
-    est, tgt, se = (np.asarray(x, dtype=float) for x in (estimate, target, se))
+    est, tgt, se = (_array(x) for x in (estimate, target, se))
     if np.any(se <= 0):
         raise AssertionError(f"{name}: standard error must be positive")
     z = float(np.max(np.abs(est - tgt) / se))

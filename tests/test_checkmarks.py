@@ -1,6 +1,7 @@
 """Every labelled equation shows its proof: checks name equations, the page marks them or says why not."""
 
 import nbformat
+import numpy as np
 import pytest
 from IPython.core.formatters import DisplayFormatter  # noqa: F401  (IPython is in the venv with ipykernel)
 
@@ -69,3 +70,10 @@ def test_marks_go_inside_the_equation_block():
     html = '<div class="arithmatex">\\[\\begin{equation}\na \\label{eq:demo-ab}\n\\end{equation}\\]</div>'
     out = equations.add_permalinks(html, "docs/x.md", mark=lambda label: f"<i>{label}</i>")
     assert out.endswith("¶</a><i>demo-ab</i></div>")
+
+
+def test_checks_take_tensors_as_well_as_arrays():
+    import torch
+
+    assert checks.check_mc("mean", torch.tensor([1.0, 2.0]), [1.1, 2.1], torch.tensor([0.1, 0.1])) < 1.1
+    assert checks.check_close("same", torch.ones(3), np.ones(3), atol=1e-12) == 0.0
