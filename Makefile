@@ -59,7 +59,7 @@ test: install browser lint
 	NOTES_REQUIRE_CACHED=1 $(BIN)/mkdocs build --strict
 	$(BIN)/python -m pytest tests/browser
 
-# Numbers, not tests: build times, notebook seconds, MathJax time, page weight -> BENCHMARK.md
+# Numbers, not tests: build times, notebook seconds, math rendering old vs new, page weight -> BENCHMARK.md
 bench: install browser
 	$(BIN)/python -m notesbuild.bench
 

@@ -6,7 +6,11 @@ Measures, on this machine:
 - the share of a warm rebuild spent in notesbuild's hooks (cache keys, merging,
   outputs), i.e. warm rebuild vs a plain mkdocs build of the same pages;
 - each notebook's execution seconds (profile from NOTES_PROFILE);
-- time for MathJax to finish typesetting on the heaviest page, in headless Chromium;
+- math on the slowest post, old beside new: until the math is shown on a first visit, in headless
+  Chromium, and the first visit's bytes. New: MathJax 4 typesets at build time (notesbuild/typeset.py),
+  so the math is in the HTML. Old: the same page built without that step, with MathJax 3 typesetting
+  in the browser as the site did before (mathjax@3.2.2, installed into .cache/bench/ for this);
+  and the build-time cost of typesetting every page;
 - transferred size (gzip) of each page: HTML, images, scripts and styles.
 
 Prints the tables and writes them to BENCHMARK.md. Budgets (a post's own HTML and figures
@@ -33,6 +37,7 @@ ROOT = cache.ROOT
 SITE = ROOT / "site"
 OUT = ROOT / "BENCHMARK.md"
 POST_BUDGET_KB, NOTEBOOK_BUDGET_KB, WARM_RATIO_BUDGET = 400, 300, 1.5
+FIRST_VISIT_POST_KB, FIRST_VISIT_NOTEBOOK_KB, MATH_READY_BUDGET_S = 500, 600, 0.3
 
 
 def build(label: str) -> dict:
@@ -47,8 +52,9 @@ def build(label: str) -> dict:
         sys.exit(f"bench: build '{label}' failed:\n{log}")
     counts = re.search(r"notebooks: executed=(\d+) cached=(\d+)", log)
     hooks = sum(float(x) for x in re.findall(r"notesbuild time: ([\d.]+) s", log))
+    math = re.search(r"math: typeset (\d+) page\(s\), (\d+) from cache, ([\d.]+) s", log)
     result = {"label": label, "seconds": seconds, "executed": int(counts[1]), "cached": int(counts[2]),
-              "hooks": hooks}
+              "hooks": hooks, "math_pages": int(math[1]), "math_seconds": float(math[3])}
     print(f"{label:<32} {seconds:7.1f} s   executed={result['executed']} cached={result['cached']}")
     return result
 
@@ -66,8 +72,8 @@ def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6))
 
 
-def page_weights(browser, base: str, pages: list[str]) -> list[dict]:
-    """Gzip size of everything a page loads (plus its lazy images), by kind."""
+def page_weights(browser, base: str, pages: list[str], site: Path = SITE) -> list[dict]:
+    """Gzip size of everything a page loads (plus its lazy images), by kind, on a first visit."""
     rows = []
     for path in pages:
         ctx = browser.new_context()
@@ -75,7 +81,8 @@ def page_weights(browser, base: str, pages: list[str]) -> list[dict]:
         urls: list[str] = []
         page.on("response", lambda r, urls=urls: urls.append(r.url))
         page.goto(base + path, wait_until="networkidle")
-        page.evaluate("async () => { await MathJax.startup.promise; await MathJax.startup.promise; }")
+        if page.evaluate("() => !!window.MathJax"):  # the old rendering: wait until it has typeset
+            page.evaluate("async () => { await MathJax.startup.promise; }")
         urls += page.evaluate("() => [...document.querySelectorAll('img')].map(i => i.src)")
         ctx.close()
         sizes = {"html": 0, "images": 0, "scripts/styles": 0, "fonts": 0, "search index": 0}
@@ -83,7 +90,7 @@ def page_weights(browser, base: str, pages: list[str]) -> list[dict]:
             if not url.startswith(base):
                 continue
             rel = url[len(base):].split("#")[0].split("?")[0]
-            file = SITE / rel
+            file = site / rel
             if file.is_dir() or rel.endswith("/") or rel == "":
                 file = file / "index.html"
             if not file.is_file():
@@ -100,42 +107,92 @@ def page_weights(browser, base: str, pages: list[str]) -> list[dict]:
     return rows
 
 
-def mathjax_seconds(browser, base: str, path: str) -> float:
-    """Seconds from navigation start until MathJax has typeset the page."""
-    page = browser.new_page()
+def math_ready_seconds(browser, base: str, path: str) -> float:
+    """Seconds from navigation start until every formula of the page is shown, on a first visit
+    (a fresh browser context: empty cache). Build-time math is there when the page is first
+    painted; MathJax in the browser is done when its startup promise resolves."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
     page.goto(base + path, wait_until="load")
-    ms = page.evaluate("async () => { await MathJax.startup.promise; await MathJax.startup.promise; "
-                       "return performance.now(); }")
-    page.close()
+    if page.evaluate("() => !!window.MathJax"):
+        ms = page.evaluate("async () => { await MathJax.startup.promise; return performance.now(); }")
+    else:
+        if page.evaluate("() => document.querySelectorAll('.arithmatex mjx-container').length === 0"):
+            raise SystemExit(f"bench: {path} shows no typeset math")
+        ms = page.evaluate("""() => Math.max(performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd,
+            ...performance.getEntriesByType("paint").filter(e => e.name === "first-contentful-paint").map(e => e.startTime))""")
+    ctx.close()
     return ms / 1000
 
 
-def browser_measures() -> tuple[list[dict], str, float]:
-    sys.path.insert(0, str(ROOT))
+# MathJax 3 as the site ran it before math moved to the build (docs/javascripts/mathjax-config.js then)
+OLD_MATHJAX = "3.2.2"
+OLD_CONFIG = """<script>window.MathJax = {tex: {inlineMath: [["\\\\(", "\\\\)"], ["$", "$"]],
+  displayMath: [["\\\\[", "\\\\]"], ["$$", "$$"]], processEscapes: true, processEnvironments: true, tags: "ams"},
+  options: {ignoreHtmlClass: "md-header|md-sidebar|md-search|md-footer|md-nav|md-tabs|jp-InputArea|jp-OutputArea|tex2jax_ignore",
+            processHtmlClass: "arithmatex|jp-RenderedMarkdown|md-nav__link"}};</script>
+<script src="/assets/mathjax3/tex-mml-chtml.js"></script>"""
+
+
+def old_rendering_site() -> Path:
+    """A copy of the site whose pages are built without the build-time math step and typeset by
+    MathJax 3 in the browser instead, as before."""
+    out = ROOT / ".cache" / "bench" / "site-browser-math"
+    mj = ROOT / ".cache" / "bench" / "mathjax3"
+    if not (mj / "node_modules" / "mathjax" / "es5").is_dir():
+        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(mj),
+                        f"mathjax@{OLD_MATHJAX}"], check=True)
+    code = ("import sys; from notesbuild import typeset; typeset.typeset_site = lambda *a, **k: (0, 0); "
+            "from mkdocs.__main__ import cli; sys.exit(cli())")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code, "build", "--strict", "-d", str(out)], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"bench: the build without build-time math failed:\n{proc.stdout}{proc.stderr}")
+    shutil.copytree(mj / "node_modules" / "mathjax" / "es5", out / "assets" / "mathjax3", dirs_exist_ok=True)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace("</head>", OLD_CONFIG + "</head>", 1), encoding="utf-8")
+    return out
+
+
+def serve(site: Path) -> tuple[str, object]:
     import functools
     import http.server
     import threading
 
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/", server
+
+
+def browser_measures(old_site: Path) -> dict:
+    sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path
 
     pages = sorted(p.relative_to(SITE).parent.as_posix() + "/" if p.parent != SITE else ""
                    for p in SITE.rglob("index.html") if "assets" not in p.parts)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}/"
-    heaviest = max(pages, key=lambda p: (SITE / p / "index.html").read_text(encoding="utf-8").count("arithmatex"))
+    posts = [p for p in pages if not p.startswith("notebooks/") and "arithmatex" in (SITE / p / "index.html").read_text()]
+    slowest = max(posts, key=lambda p: (SITE / p / "index.html").read_text(encoding="utf-8").count("arithmatex"))
+    base, server = serve(SITE)
+    old_base, old_server = serve(old_site)
+    out = {"slowest": "/" + slowest}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        weights = page_weights(browser, base, pages)
-        mathjax_seconds(browser, base, heaviest)  # warm the OS file cache once
-        runs = sorted(mathjax_seconds(browser, base, heaviest) for _ in range(5))
+        out["weights"] = page_weights(browser, base, pages)
+        for label, url, site in (("new", base, SITE), ("old", old_base, old_site)):
+            math_ready_seconds(browser, url, slowest)  # warm the OS file cache once
+            runs = sorted(math_ready_seconds(browser, url, slowest) for _ in range(5))
+            out[f"ready_{label}"] = runs[len(runs) // 2]
+            out[f"weight_{label}"] = page_weights(browser, url, [slowest], site)[0]
         browser.close()
     server.shutdown()
-    return weights, "/" + heaviest, runs[len(runs) // 2]
+    old_server.shutdown()
+    return out
 
 
 def main() -> int:
@@ -154,7 +211,11 @@ def main() -> int:
     latest: dict[str, dict] = {}
     for r in sorted(records, key=lambda r: r["executed_at"]):
         latest[r["notebook"]] = r
-    weights, heaviest, mj = browser_measures()
+    old_site = old_rendering_site()
+    measured = browser_measures(old_site)
+    weights, slowest = measured["weights"], measured["slowest"]
+    new_w, old_w = measured["weight_new"], measured["weight_old"]
+    cold = builds[0]
 
     plain = warm["seconds"] - warm["hooks"]
     lines = [
@@ -179,23 +240,41 @@ def main() -> int:
         "|---|---:|",
         *[f"| {slug} | {r['seconds']:.1f} |" for slug, r in sorted(latest.items())],
         "",
-        f"MathJax typesetting on the heaviest page ({heaviest}): {mj:.2f} s from navigation start (median of 5).",
+        "## Math: typeset at build time (new) vs in the browser (old)",
+        "",
+        f"The slowest post, {slowest} (the most formulas), on a first visit (empty browser cache), median of 5.",
+        "Old: the same page built without the build-time step, typeset by MathJax 3 in the browser.",
+        "",
+        "| rendering | math shown after (s) | first visit (KB) | of which scripts/styles | fonts | build-time typesetting |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| old: MathJax {OLD_MATHJAX} in the browser | {measured['ready_old']:.2f} | {old_w['total']:.0f} | "
+        f"{old_w['scripts/styles']:.0f} | {old_w['fonts']:.0f} | none |",
+        f"| new: MathJax 4 at build time, SVG | {measured['ready_new']:.2f} | {new_w['total']:.0f} | "
+        f"{new_w['scripts/styles']:.0f} | {new_w['fonts']:.0f} | {cold['math_seconds']:.1f} s for {cold['math_pages']} pages "
+        "(cold build) |",
+        "",
+        f"Budgets: math shown ≤ {MATH_READY_BUDGET_S} s "
+        f"({'ok' if measured['ready_new'] <= MATH_READY_BUDGET_S else 'OVER'}); a post's first visit ≤ "
+        f"{FIRST_VISIT_POST_KB} KB, a notebook page's ≤ {FIRST_VISIT_NOTEBOOK_KB} KB (table below). A warm rebuild "
+        f"typesets only changed pages: {warm['math_pages']} page(s), {warm['math_seconds']:.1f} s.",
         "",
         "## Page weight (KB transferred, gzip; PNG and fonts as stored)",
         "",
-        "A page's own weight is its HTML and figures; the budget applies to it. Scripts, styles, fonts",
-        "and the search index are shared by every page (MathJax, Material, the one JupyterLab",
-        "stylesheet of the notebook pages): a reader's first page pays them once, later pages come",
-        "from the browser cache. *first visit* is everything together.",
+        "A page's own weight is its HTML (with its typeset math) and figures. Scripts, styles, fonts and the",
+        "search index are shared by every page (Material, the one JupyterLab stylesheet of the notebook",
+        "pages): a reader's first page pays them once, later pages come from the browser cache.",
+        "*first visit* is everything together.",
         "",
-        "| page | HTML | images | own | budget | scripts/styles | fonts | search index | first visit |",
-        "|---|---:|---:|---:|---|---:|---:|---:|---:|",
+        "| page | HTML | images | own | budget | scripts/styles | fonts | search index | first visit | budget |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---|",
     ]
     for w in weights:
         budget = NOTEBOOK_BUDGET_KB if w["page"].startswith("/notebooks/") else POST_BUDGET_KB
         status = "ok" if w["own"] < budget else "OVER"
+        first = FIRST_VISIT_NOTEBOOK_KB if w["page"].startswith("/notebooks/") else FIRST_VISIT_POST_KB
         lines.append(f"| {w['page']} | {w['html']:.0f} | {w['images']:.0f} | {w['own']:.0f} | < {budget} {status} | "
-                     f"{w['scripts/styles']:.0f} | {w['fonts']:.0f} | {w['search index']:.0f} | {w['total']:.0f} |")
+                     f"{w['scripts/styles']:.0f} | {w['fonts']:.0f} | {w['search index']:.0f} | {w['total']:.0f} | "
+                     f"≤ {first} {'ok' if w['total'] <= first else 'OVER'} |")
     text = "\n".join(lines) + "\n"
     OUT.write_text(text, encoding="utf-8")
     print("\n" + text)

@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -42,6 +43,7 @@ def _recipe() -> bytes:
 
 def typeset_site(site_dir: str | Path, log=print) -> tuple[int, int]:
     """Typeset every page of a built site in place; returns (typeset now, from cache)."""
+    start = time.perf_counter()
     site = Path(site_dir)
     recipe = hashlib.sha256(_recipe()).hexdigest()
     pages = sorted(site.rglob("*.html"))
@@ -64,7 +66,8 @@ def typeset_site(site_dir: str | Path, log=print) -> tuple[int, int]:
     target = site / CSS
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(css_cached, target)
-    log(f"math: typeset {len(todo)} page(s), {len(pages) - len(todo)} from cache")
+    log(f"math: typeset {len(todo)} page(s), {len(pages) - len(todo)} from cache, "
+        f"{time.perf_counter() - start:.1f} s")
     return len(todo), len(pages) - len(todo)
 
 
