@@ -77,9 +77,9 @@ for (const page of config.pages) {
   const style = adaptor.elementById(adaptor.head(doc.document), 'MJX-SVG-styles');
   if (style) adaptor.remove(style);  // served once, as config.css
   let html = adaptor.doctype(doc.document) + '\n' + adaptor.outerHTML(adaptor.root(doc.document));
-  // The TeX of every node and glyph code points, kept for MathJax's explorer and menu, which are
-  // not served: a sixth of the bytes (data-mml-node stays: MathJax's stylesheet selects on it)
-  html = html.replace(/ data-(?:latex|c)="[^"]*"/g, '');
+  // The TeX of every node, kept for MathJax's explorer and menu, which are not served: a sixth of
+  // the bytes (data-mml-node and data-c stay: MathJax's stylesheet selects on them)
+  html = html.replace(/ data-latex="[^"]*"/g, '');
   // Labels the build did not anchor (math in notebook Markdown cells) get the id \eqref links point at
   html = html.replace(/id="(mjx-eqn:[^"]*)"/g, (whole, id) => {
     const anchor = eqAnchor(decodeURIComponent(id));
