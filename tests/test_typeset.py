@@ -30,8 +30,9 @@ def test_pages_get_svg_math_numbered_per_page_and_are_cached(site):
         assert 'href="#eq-demo-x"' in html  # \eqref points at the build's equation anchor
         assert 'id="eq-demo-x"' in html  # no wrapper from equations.py here: the tag itself gets the anchor
     assert (site / typeset.CSS).read_text().strip().startswith("mjx-container")
-    (site / "a" / "index.html").write_text(PAGE, encoding="utf-8")  # a rebuild writes the page again
-    assert typeset.typeset_site(site, log=lambda *a: None) == (0, 2)
+    (site / "a" / "index.html").write_text(PAGE, encoding="utf-8")  # a rebuild writes every page again;
+    (site / "b" / "index.html").write_text(PAGE.replace("a^2", "c^2"), encoding="utf-8")  # one has changed
+    assert typeset.typeset_site(site, log=lambda *a: None) == (1, 1)
 
 
 def test_tex_error_names_page_and_tex_and_changes_nothing(site):
