@@ -80,6 +80,17 @@ for (const page of config.pages) {
   // The TeX of every node, kept for MathJax's explorer and menu, which are not served: a sixth of
   // the bytes (data-mml-node and data-c stay: MathJax's stylesheet selects on them)
   html = html.replace(/ data-latex="[^"]*"/g, '');
+  // The glyph shapes all formulas of the page refer to: into Material's container, which instant
+  // navigation swaps in when the reader moves to another page (the body's start is not swapped)
+  const glyphs = html.match(/<svg [^>]*id="MJX-SVG-global-cache"[^>]*>[\s\S]*?<\/svg>/);
+  const container = /<div [^>]*data-md-component="container"[^>]*>/;
+  if (glyphs && container.test(html)) {
+    html = html.replace(glyphs[0], '').replace(container, (open) => open + glyphs[0]);
+  }
+  // \eqref links inside the SVG as xlink:href: Material's instant navigation rewrites every [href]
+  // element's href property, which an SVG <a> does not let it set (a script error on every page)
+  html = html.replace(/<a href="([^"]*)"><g data-mml-node="mrow" class="MathJax_ref">/g,
+                      '<a xlink:href="$1"><g data-mml-node="mrow" class="MathJax_ref">');
   // Labels the build did not anchor (math in notebook Markdown cells) get the id \eqref links point at
   html = html.replace(/id="(mjx-eqn:[^"]*)"/g, (whole, id) => {
     const anchor = eqAnchor(decodeURIComponent(id));

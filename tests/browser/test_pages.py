@@ -45,7 +45,9 @@ async () => {
   document.querySelectorAll(".md-content img").forEach(img => {
     if (!(img.getAttribute("alt") || "").trim()) out.alts.push(img.getAttribute("src"));
   });
-  document.querySelectorAll("a[href]").forEach(a => out.links.push(a.href));
+  // (\eqref links inside SVG math carry xlink:href: resolve the attribute)
+  document.querySelectorAll("a[href], mjx-container a").forEach(a =>
+    out.links.push(new URL(a.getAttribute("href") || a.getAttribute("xlink:href"), location.href).href));
   out.images = await Promise.all([...document.querySelectorAll("img")].map(img => new Promise(done => {
     const probe = new Image();
     probe.onload = () => done([img.src, probe.naturalWidth]);
@@ -53,6 +55,8 @@ async () => {
     probe.src = img.src;
   })));
   out.ids = [...document.querySelectorAll("[id]")].map(e => e.id);
+  out.glyphs = [...new Set([...document.querySelectorAll("mjx-container use")].map(u => u.getAttribute("xlink:href"))
+    .filter(h => !document.getElementById(h.slice(1))))];
   return out;
 }
 """
@@ -86,6 +90,7 @@ def test_page(browser, base_url, path):
     where = f"/{path}"
     problems += [f"MathJax error: {m}" for m in audit["merror"]]
     problems += [f"TeX left unrendered: {t!r}" for t in audit["raw"]]
+    problems += [f"math glyph {g} is not defined on the page" for g in audit["glyphs"]]
     problems += audit["figures"]
     problems += [f"image without alt text: {src}" for src in audit["alts"]]
     problems += [f"image does not load: {src}" for src, width in audit["images"] if not width]
@@ -180,8 +185,8 @@ def test_equation_permalinks_resolve(browser, base_url):
         b.querySelector(":scope > .eq-permalink")?.hash])""")  # Material makes hrefs absolute
     assert blocks, f"/{POST}: no labelled equation has a permalink"
     assert all(href == f"#{anchor}" for anchor, href in blocks), blocks
-    refs = page.evaluate("""() => [...document.querySelectorAll("mjx-container a[href]")]
-        .map(a => a.getAttribute("href"))""")
+    refs = page.evaluate("""() => [...document.querySelectorAll("mjx-container a")]
+        .map(a => a.getAttribute("xlink:href"))""")
     assert refs and all(unquote(r)[1:] in {a for a, _ in blocks} for r in refs if r.startswith("#eq-")), refs
     first = page.locator(".eq-block").first
     first.scroll_into_view_if_needed()
@@ -230,9 +235,12 @@ def test_eqref_under_instant_navigation(browser):
     page.click(f'.md-content a[href$="{POST}"]')
     page.wait_for_url(f"**/{POST}")
     assert page.evaluate("() => window.notReloaded === true"), "the click reloaded the page: no instant navigation"
-    page.wait_for_function("() => document.querySelector('mjx-container a[href^=\"#eq-\"]')", timeout=15000)
-    link = page.locator('mjx-container a[href^="#eq-"]').last
-    href = link.get_attribute("href")
+    page.wait_for_function("() => document.querySelector('mjx-container a')", timeout=15000)
+    missing = page.evaluate("""() => [...document.querySelectorAll("mjx-container use")].map(u => u.getAttribute("xlink:href"))
+        .filter(h => !document.getElementById(h.slice(1))).length""")
+    assert missing == 0, f"/{POST}: after instant navigation {missing} glyph references of the math point at nothing"
+    link = page.locator("mjx-container a").last
+    href = link.get_attribute("xlink:href")
     link.scroll_into_view_if_needed()
     link.click()
     page.wait_for_timeout(500)
