@@ -116,7 +116,26 @@ def on_config(config):
         src_uri = path.relative_to(docs).as_posix()
         _posts[src_uri] = _read_post(src_uri, path, section, sections)
     _add_git_dates(docs.relative_to(ROOT).as_posix() if docs.is_relative_to(ROOT) else None)
+    if config.nav:
+        raise PluginError("mkdocs.yml: leave out `nav`: the navigation is generated from the posts' front matter "
+                          "(notesbuild/hooks.py, navigation())")
+    config.nav = navigation(_posts.values(), sections)
     return config
+
+
+def navigation(posts, sections: dict) -> list:
+    """The site's navigation: the home page, each section's posts in reading order (date, then
+    title), the tags page, then every post's notebook page in the same order."""
+    ordered = sorted(posts, key=lambda p: (list(sections).index(p.section), p.date, p.title))
+    nav: list = [{"首页": "index.md"}]
+    for folder, title in sections.items():
+        inside = [p.src_uri for p in ordered if p.section == folder]
+        if inside:
+            nav.append({title: inside})
+    nav.append({"标签": "tags.md"})
+    if ordered:
+        nav.append({"Notebooks": [f"notebooks/{p.notebook}.ipynb" for p in ordered]})
+    return nav
 
 
 def _add_git_dates(docs_rel: str | None) -> None:

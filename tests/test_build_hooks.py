@@ -91,3 +91,17 @@ def test_labelled_equation_without_check_or_reason_stops_the_build(post):
         render(post, text)
     post.meta = {"unchecked": {"demo-ab": "定义"}}
     assert "a=b" in render(post, text)
+
+
+def test_navigation_is_generated_from_the_posts():
+    sections = {"generative": "生成模型", "large-models": "大模型", "basics": "深度学习基础"}
+    posts = [hooks.Post("large-models/b.md", "B", dt.date(2026, 2, 1), "large-models", ["t"], "b", "s"),
+             hooks.Post("generative/z.md", "Z", dt.date(2026, 1, 2), "generative", ["t"], "z", "s"),
+             hooks.Post("generative/a.md", "A", dt.date(2026, 1, 9), "generative", ["t"], "a", "s")]
+    assert hooks.navigation(posts, sections) == [
+        {"首页": "index.md"},
+        {"生成模型": ["generative/z.md", "generative/a.md"]},
+        {"大模型": ["large-models/b.md"]},
+        {"标签": "tags.md"},
+        {"Notebooks": ["notebooks/z.ipynb", "notebooks/a.ipynb", "notebooks/b.ipynb"]},
+    ]
