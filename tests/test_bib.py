@@ -120,6 +120,13 @@ def test_bib_error_stops_mkdocs():
     assert issubclass(bib.BibError, PluginError)
 
 
+def test_site_bibliography_has_no_at_sign_outside_entries():
+    """BibTeX tools (pybtex, bibtexparser) read an at-sign in a comment as the start of an entry."""
+    text = (bib.Path(__file__).resolve().parents[1] / "docs" / bib.BIB_FILE).read_text(encoding="utf-8")
+    bad = [i for i, line in enumerate(text.splitlines(), start=1) if line.lstrip().startswith("%") and "@" in line]
+    assert not bad, f"docs/{bib.BIB_FILE}: at-sign in comment line(s) {bad}"
+
+
 def test_site_bibliography_parses_and_is_sorted():
     entries = bib.load(ROOT / "docs" / bib.BIB_FILE)
     assert len(entries) >= 20
