@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import hashlib
 import html
+import json
 import logging
 import posixpath
 import re
@@ -108,6 +109,7 @@ def on_config(config):
         raise PluginError("mkdocs.yml: repo_name must be 'owner/name' and extra.notebooks_branch set "
                           f"(the Colab links need both; got repo_name={repo!r}, notebooks_branch={branch!r})")
     _colab.update(repo=repo, branch=branch)
+    _repair_jupyter_cache(Path(config.plugins["mkdocs-jupyter"].config["cache_dir"]))
     docs = Path(config.docs_dir)
     for path in sorted(docs.glob("*/*.md")):
         section = path.parent.name
@@ -136,6 +138,20 @@ def navigation(posts, sections: dict) -> list:
     if ordered:
         nav.append({"Notebooks": [f"notebooks/{p.notebook}.ipynb" for p in ordered]})
     return nav
+
+
+def _repair_jupyter_cache(folder: Path) -> None:
+    """mkdocs-jupyter writes its cache files non-atomically and reads them unguarded: a build killed
+    mid-write leaves a truncated file that fails every later build with a bare JSONDecodeError.
+    Move such a file aside (it is rebuilt) and say so."""
+    folder = folder if folder.is_absolute() else Path.cwd() / folder
+    for path in sorted(folder.glob("*.json")):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            path.replace(path.with_suffix(".corrupt"))
+            log.info(f"{path}: unreadable mkdocs-jupyter cache entry (a build killed while writing it?); "
+                     f"moved aside to {path.with_suffix('.corrupt').name}, the notebook page is rendered again")
 
 
 def _add_git_dates(docs_rel: str | None) -> None:

@@ -105,3 +105,13 @@ def test_navigation_is_generated_from_the_posts():
         {"标签": "tags.md"},
         {"Notebooks": ["notebooks/z.ipynb", "notebooks/a.ipynb", "notebooks/b.ipynb"]},
     ]
+
+
+def test_truncated_mkdocs_jupyter_cache_entry_is_moved_aside(tmp_path, caplog):
+    good, bad = tmp_path / "a.json", tmp_path / "b.json"
+    good.write_text('{"content": "x"}')
+    bad.write_text('{"content": "trunc')
+    with caplog.at_level("INFO", logger="mkdocs.plugins.notesbuild"):
+        hooks._repair_jupyter_cache(tmp_path)
+    assert good.exists() and not bad.exists() and (tmp_path / "b.corrupt").exists()
+    assert "b.json: unreadable mkdocs-jupyter cache entry" in caplog.text
