@@ -40,7 +40,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
-from mkdocs.utils.meta import get_data
+from mkdocs.utils.meta import YAML_RE, SafeLoader, yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 if sys.path[0] != str(ROOT):  # mkdocs loads this file by path: import this checkout's notesbuild
@@ -173,15 +173,32 @@ def _add_git_dates(docs_rel: str | None) -> None:
         _posts[uri].updated = changed if changed.date() > added.date() else None
 
 
+def _front_matter(where: str, text: str) -> dict:
+    """A page's YAML front matter; mkdocs' own reader drops a YAML error silently (the page then
+    seems to have no front matter at all), so read it here and say what is wrong, where."""
+    m = YAML_RE.match(text)
+    if not m:
+        raise PluginError(f"{where}: no front matter (a post starts with a --- block: {', '.join(REQUIRED)})")
+    try:
+        meta = yaml.load(m.group(1), SafeLoader)
+    except (yaml.YAMLError, ValueError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f": line {mark.line + 2}" if mark else ""  # +2: the opening --- and 1-based lines
+        raise PluginError(f"{where}{line}: front matter is not valid YAML: {exc}".replace("\n", " ")) from None
+    if not isinstance(meta, dict):
+        raise PluginError(f"{where}: front matter must be a mapping of fields, got {type(meta).__name__}")
+    return meta
+
+
 def _read_post(src_uri: str, path: Path, folder: str, sections: dict) -> Post:
-    _, meta = get_data(path.read_text(encoding="utf-8"))
+    meta = _front_matter(f"docs/{src_uri}", path.read_text(encoding="utf-8"))
     missing = [k for k in REQUIRED if not meta.get(k)]
     if missing:
         raise PluginError(f"docs/{src_uri}: front matter lacks {', '.join(missing)} (needs {', '.join(REQUIRED)})")
     if meta["section"] != folder:
         raise PluginError(f"docs/{src_uri}: front matter section '{meta['section']}' but the page is in docs/{folder}/")
-    if not isinstance(meta["date"], dt.date):
-        raise PluginError(f"docs/{src_uri}: date '{meta['date']}' is not a YYYY-MM-DD date")
+    if not isinstance(meta["date"], dt.date) or isinstance(meta["date"], dt.datetime):
+        raise PluginError(f"docs/{src_uri}: date '{meta['date']}' is not a YYYY-MM-DD date (no time of day)")
     if not isinstance(meta["tags"], list):
         raise PluginError(f"docs/{src_uri}: tags must be a list, e.g. [扩散模型, 生成模型]")
     if not (execute.NOTEBOOKS / f"{meta['notebook']}.ipynb").is_file():
@@ -255,8 +272,6 @@ def _collect_outputs(slug: str, nb, files: Files, config) -> Outputs:
 @_timed
 def on_page_markdown(markdown: str, page, config, files) -> str:
     src_uri = page.file.src_uri
-    if src_uri == "index.md":
-        return markdown.replace("<!-- latest-posts -->", _latest_posts_markdown())
     if src_uri.startswith("notebooks/"):
         slug = Path(src_uri).stem
         post = next((p for p in _posts.values() if p.notebook == slug), None)
@@ -266,12 +281,16 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         page.meta.setdefault("search", {})["exclude"] = True
         return markdown
     post = _posts.get(src_uri)
-    if post is None:
-        if STRAY_RE.search(markdown):
-            raise PluginError(f"docs/{src_uri}: uses nb: references but is not a post with a notebook")
-        return markdown
-    outputs = _outputs[post.notebook]
     where = f"docs/{src_uri}"
+    source = page.file.content_string
+    first_line = source[: len(source) - len(markdown)].count("\n") + 1 if source.endswith(markdown) else 1
+    if post is None:
+        stray = STRAY_RE.search(markdown)
+        if stray:
+            raise PluginError(f"{where}: line {first_line + markdown[:stray.start()].count(chr(10))}: "
+                              "nb: references work only on a post with a notebook (front matter `notebook:`)")
+        return markdown.replace("<!-- latest-posts -->", _latest_posts_markdown()) if src_uri == "index.md" else markdown
+    outputs = _outputs[post.notebook]
 
     def figure(m: re.Match) -> str:
         name, caption = m["name"], m["caption"].strip()
@@ -296,8 +315,6 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         except (ValueError, TypeError) as exc:
             raise PluginError(f"{where}: cannot format value '{name}' with '{spec}': {exc}") from None
 
-    source = page.file.content_string
-    first_line = source[: len(source) - len(markdown)].count("\n") + 1 if source.endswith(markdown) else 1
     cov = checkmarks.coverage(where, markdown, _checks.get(post.notebook, []), page.meta.get("unchecked"),
                               post.notebook, first_line)
     _coverage[src_uri] = cov
@@ -305,8 +322,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     markdown = VALUE_RE.sub(value, FIGURE_RE.sub(figure, markdown))
     stray = STRAY_RE.search(markdown)
     if stray:
-        line = markdown[: stray.start()].count("\n") + 1
-        raise PluginError(f"{where}: malformed nb: reference near line {line} "
+        line = first_line + markdown[: stray.start()].count("\n")  # substitutions keep the line count
+        raise PluginError(f"{where}: line {line}: malformed nb: reference "
                           "(figures go on a line of their own as ![caption](nb:name); values as {{nb:name:.3f}})")
     # [@key] citations, the 参考文献 list and the 引用本文 block (notesbuild/bib.py)
     return bib.finish_post(markdown, where, docs_dir=config.docs_dir, title=post.title, date=post.date,

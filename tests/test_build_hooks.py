@@ -63,8 +63,16 @@ def test_figure_without_caption_fails(post):
 
 
 def test_malformed_reference_is_not_left_in_the_page(post):
-    with pytest.raises(PluginError, match="malformed nb: reference near line 2"):
+    # the line of the page file: render() puts 3 lines of front matter above the text
+    with pytest.raises(PluginError, match=r"docs/generative/demo.md: line 5: malformed nb: reference"):
         render(post, "正文\n见 ![图](nb:curve) 内联\n")
+
+
+@pytest.mark.parametrize("src_uri", ["index.md", "about.md"])
+def test_nb_reference_on_a_page_without_notebook_fails(post, src_uri):
+    post.file.src_uri = src_uri
+    with pytest.raises(PluginError, match=rf"docs/{src_uri}: line 6: nb: references work only on a post"):
+        render(post, "# 首页\n\n数字 {{nb:sw}}\n")
 
 
 def test_bad_format_spec_fails(post):
@@ -81,6 +89,19 @@ def test_front_matter_errors_name_file_and_field(tmp_path):
     page.write_text("---\ntitle: 标题\ndate: 2026-01-01\nsection: vision\ntags: [a]\nnotebook: x\nsummary: s\n---\n",
                     encoding="utf-8")
     with pytest.raises(PluginError, match=r"section 'vision' but the page is in docs/generative/"):
+        hooks._read_post("generative/x.md", page, "generative", {"generative": "生成模型"})
+
+
+@pytest.mark.parametrize("front, message", [
+    ("title: 标题\ndate: 2026-02-30\n", r"docs/generative/x.md: front matter is not valid YAML: day is out of range"),
+    ("title: '标题\ndate: 2026-01-01\n", r"docs/generative/x.md: line \d+: front matter is not valid YAML"),
+    ("title: 标题\ndate: 2026-01-01 10:30:00\nsection: generative\ntags: [a]\nnotebook: ddpm\nsummary: s\n",
+     r"date '2026-01-01 10:30:00' is not a YYYY-MM-DD date \(no time of day\)"),
+])
+def test_front_matter_yaml_and_date_errors_say_what_and_where(tmp_path, front, message):
+    page = tmp_path / "x.md"
+    page.write_text(f"---\n{front}---\n# 标题\n", encoding="utf-8")
+    with pytest.raises(PluginError, match=message):
         hooks._read_post("generative/x.md", page, "generative", {"generative": "生成模型"})
 
 
