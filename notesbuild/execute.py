@@ -32,7 +32,14 @@ import nbformat
 from notesbuild import cache, gitdates, standalone
 
 NOTEBOOKS = cache.ROOT / "notebooks"
-DEFAULT_TIMEOUT = int(os.environ.get("NOTES_CELL_TIMEOUT", "600"))
+
+
+def cell_timeout() -> int:
+    """Seconds a cell may run: NOTES_CELL_TIMEOUT (default 600)."""
+    value = os.environ.get("NOTES_CELL_TIMEOUT", "600")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"NOTES_CELL_TIMEOUT={value!r}: expected a whole number of seconds, e.g. 600")
+    return int(value)
 STAMP_MIME = "application/vnd.mlnotes.stamp+json"  # shown by snippets/runtime.py setup()
 
 
@@ -183,10 +190,11 @@ def record_for(nb: nbformat.NotebookNode, key: str, slug: str) -> cache.Record:
                         executed_at=meta["executed_at"], sha256="")
 
 
-def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
+def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, timeout: int | None = None,
                     require_cached: bool = False, log=print, nb_dir: Path = NOTEBOOKS) -> dict[str, Result]:
     """Execute what the cache lacks (in parallel) and return every notebook with its outputs."""
     slugs = slugs if slugs is not None else all_slugs(nb_dir)
+    timeout = timeout or cell_timeout()
     require_cached = require_cached or os.environ.get("NOTES_REQUIRE_CACHED") == "1"
     prof = cache.profile()
     keys, missing = {}, []
@@ -247,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("slugs", nargs="*", help="notebooks to execute (default: all)")
     parser.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: CPU count)")
-    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="per-cell timeout in seconds")
+    parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (NOTES_CELL_TIMEOUT)")
     parser.add_argument("--require-cached", action="store_true", help="fail instead of executing")
     parser.add_argument("--shard", metavar="I/N", help="only shard I of N of the notebooks (for a CI matrix)")
     parser.add_argument("--write", metavar="DIR", type=Path,

@@ -29,6 +29,7 @@ import json
 import logging
 import posixpath
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ def _timed(fn):
 _outputs: dict[str, Outputs] = {}   # notebook slug -> what it produced
 _stamps: dict[str, dict] = {}       # notebook slug -> reproducibility stamp of its execution
 _colab: dict[str, str] = {}         # "repo", "branch": where the published notebooks live
+_site_dir: list = [None]            # where this build writes (removed if the build fails)
 _checks: dict[str, list] = {}       # notebook slug -> its checks that name equations (checkmarks.Check)
 _coverage: dict[str, checkmarks.Coverage] = {}  # post src_uri -> what backs each labelled equation
 log = logging.getLogger("mkdocs.plugins.notesbuild")
@@ -110,6 +112,7 @@ def on_config(config):
                           f"(the Colab links need both; got repo_name={repo!r}, notebooks_branch={branch!r})")
     _colab.update(repo=repo, branch=branch)
     _repair_jupyter_cache(Path(config.plugins["mkdocs-jupyter"].config["cache_dir"]))
+    _site_dir[0] = Path(config.site_dir)
     docs = Path(config.docs_dir)
     for path in sorted(docs.glob("*/*.md")):
         section = path.parent.name
@@ -472,3 +475,18 @@ def on_post_build(config):
         target.write_text(css, encoding="utf-8")
     typeset.typeset_site(config.site_dir, log=log.info)  # math to SVG in every page (notesbuild/typeset.py)
     print(f"notesbuild time: {_seconds[0] + time.perf_counter() - start:.2f} s (hooks, notebook execution included)")
+
+
+def on_build_error(error, **kwargs):
+    """A failed build leaves no site behind that could be deployed by mistake: remove what it wrote
+    (mkdocs writes pages into site_dir as it goes, and a strict build aborts only at the end)."""
+    site = _site_dir[0]
+    if site is None or not site.is_dir():
+        return
+    site = site.resolve()
+    if site in (ROOT, Path.home(), Path(site.anchor)) or site in ROOT.parents or (site / "mkdocs.yml").exists():
+        log.error(f"build failed; {site} is not removed: it does not look like a build output folder")
+        return
+    shutil.rmtree(site, ignore_errors=True)
+    log.error(f"build failed ({type(error).__name__}); removed {site} so that no half-built site is deployed")
+

@@ -209,3 +209,9 @@ def test_shards_cover_every_notebook_once():
     assert sorted(sum(parts, [])) == slugs and all(parts)
     with pytest.raises(ValueError, match="need 1 <= I <= N"):
         execute.shard(slugs, "4/3")
+
+
+def test_bad_cell_timeout_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("NOTES_CELL_TIMEOUT", "abc")
+    with pytest.raises(ValueError, match="NOTES_CELL_TIMEOUT='abc': expected a whole number of seconds"):
+        execute.cell_timeout()

@@ -136,3 +136,15 @@ def test_truncated_mkdocs_jupyter_cache_entry_is_moved_aside(tmp_path, caplog):
         hooks._repair_jupyter_cache(tmp_path)
     assert good.exists() and not bad.exists() and (tmp_path / "b.corrupt").exists()
     assert "b.json: unreadable mkdocs-jupyter cache entry" in caplog.text
+
+
+def test_failed_build_leaves_no_site(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "generative").mkdir(parents=True)
+    (site / "index.html").write_text("half-built")
+    monkeypatch.setattr(hooks, "_site_dir", [site])
+    hooks.on_build_error(error=PluginError("boom"))
+    assert not site.exists()
+    monkeypatch.setattr(hooks, "_site_dir", [hooks.ROOT])  # never the repository itself
+    hooks.on_build_error(error=PluginError("boom"))
+    assert (hooks.ROOT / "mkdocs.yml").exists()
