@@ -412,8 +412,13 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _notebook_css: dict[str, str] = {}  # site path -> content, written in on_post_build
 
 
+# nbconvert's template loads mermaid from a CDN whenever a page holds a diagram: the site makes no
+# third-party requests (and our notebooks draw no mermaid diagrams)
+_NBCONVERT_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S)
+
+
 def _notebook_page(html_text: str, page, files) -> str:
-    html_text = _NBCONVERT_MATHJAX.sub("", html_text)
+    html_text = _NBCONVERT_MERMAID.sub("", _NBCONVERT_MATHJAX.sub("", html_text))
     # mkdocs-jupyter inlines ~570 KB of JupyterLab CSS into every notebook page: serve it once, as a
     # stylesheet named by its hash that all notebook pages share (and browsers cache).
     css = "\n".join(_STYLE.findall(html_text))

@@ -150,6 +150,15 @@ def test_math_fits_desktop_and_phone(browser, base_url, path):
     assert not problems, f"/{path}:\n  " + "\n  ".join(problems)
 
 
+_REMOTE_CODE = re.compile(r'''(?:<script[^>]*\ssrc=|<link[^>]*\shref=|import\()\s*["'](?:https?:)?//''')
+
+
+def test_no_page_loads_code_or_styles_from_another_site():
+    """The site makes no third-party requests at view time (nbconvert's template loads mermaid from a CDN)."""
+    remote = [p for p in PAGES if _REMOTE_CODE.search((SITE / p / "index.html").read_text(encoding="utf-8"))]
+    assert not remote, f"pages that load scripts or styles from elsewhere: {remote}"
+
+
 SHOTS = [("post", "generative/ddpm/"), ("notebook", "notebooks/ddpm/")]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
