@@ -150,7 +150,7 @@ def test_math_fits_desktop_and_phone(browser, base_url, path):
     assert not problems, f"/{path}:\n  " + "\n  ".join(problems)
 
 
-_REMOTE_CODE = re.compile(r'''(?:<script[^>]*\ssrc=|<link[^>]*\shref=|import\()\s*["'](?:https?:)?//''')
+_REMOTE_CODE = re.compile(r'''(?:<script[^>]*\ssrc=|<link[^>]*rel="(?:stylesheet|preload|modulepreload)"[^>]*\shref=|import\()\s*["'](?:https?:)?//''')
 
 
 def test_no_page_loads_code_or_styles_from_another_site():
