@@ -1,6 +1,7 @@
 """Execute notebooks with nbclient, in parallel, into the content-addressed cache.
 
     python -m notesbuild.execute [SLUG ...] [--jobs N] [--timeout S] [--require-cached] [--shard I/N] [--write DIR]
+    python -m notesbuild.execute --accept DIR     (a CI shard's cache entries, verified)
 
 For each notebook it prints one line (name, executed or cached, seconds) and
 ends with `notebooks: executed=N cached=M`. A failing cell or a cell past its
@@ -251,6 +252,36 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
     return results
 
 
+def accept(folder: Path, nb_dir: Path = NOTEBOOKS, log=print) -> int:
+    """Copy into the cache the entries under `folder` (a shard's upload) that are executions of the
+    current notebooks: an entry is taken only under a key computed here from the notebooks, if it
+    verifies (cache.load) and its code cells are exactly this notebook's standalone form. Raises
+    ExecutionError naming each entry refused; returns how many were accepted."""
+    prof = cache.profile()
+    expected = {cache.cache_key(nb_dir / f"{s}.ipynb", prof): s for s in all_slugs(nb_dir)}
+    refused, accepted = [], 0
+    for entry in sorted(p for p in Path(folder).iterdir() if p.is_dir()) if Path(folder).is_dir() else []:
+        slug = expected.get(entry.name)
+        if slug is None:
+            refused.append(f"{entry.name}: no current notebook has this key (profile {prof})")
+            continue
+        saved, cache.CACHE_DIR = cache.CACHE_DIR, Path(folder)
+        try:
+            loaded = cache.load(entry.name)
+        finally:
+            cache.CACHE_DIR = saved
+        source = [c.source for c in standalone.standalone_of(nb_dir / f"{slug}.ipynb").cells if c.cell_type == "code"]
+        if loaded is None or [c.source for c in loaded[0].cells if c.cell_type == "code"] != source:
+            refused.append(f"{entry.name} ({slug}): does not verify, or its code is not the notebook's")
+            continue
+        cache.store(loaded[0], loaded[1])
+        accepted += 1
+        log(f"  accepted {slug} ({entry.name[:12]})")
+    if refused:
+        raise ExecutionError("refused cache entries:\n  " + "\n  ".join(refused))
+    return accepted
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("slugs", nargs="*", help="notebooks to execute (default: all)")
@@ -258,10 +289,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (NOTES_CELL_TIMEOUT)")
     parser.add_argument("--require-cached", action="store_true", help="fail instead of executing")
     parser.add_argument("--shard", metavar="I/N", help="only shard I of N of the notebooks (for a CI matrix)")
+    parser.add_argument("--accept", metavar="DIR", type=Path,
+                        help="only take into the cache the verified executions of the current notebooks found in DIR")
     parser.add_argument("--write", metavar="DIR", type=Path,
                         help="also write each executed notebook (with outputs) to DIR/<slug>.ipynb, to read or open")
     args = parser.parse_args(argv)
     try:
+        if args.accept:
+            print(f"accepted {accept(args.accept)} cache entries from {args.accept}")
+            return 0
         slugs = args.slugs or None
         if args.shard:
             slugs = shard(slugs or all_slugs(), args.shard)

@@ -50,6 +50,7 @@ if sys.path[0] != str(ROOT):  # mkdocs loads this file by path: import this chec
 from notesbuild import bib, cache, checkmarks, equations, execute, feed, gitdates, outputs, typeset  # noqa: E402
 
 REQUIRED = ("title", "date", "section", "tags", "notebook", "summary")
+PROTECTED_BRANCHES = ("main", "master", "gh-pages")  # never the branch that receives the notebooks
 SITE_NOTEBOOKS = ROOT / ".cache" / "site" / "notebooks"  # merged notebooks, as mkdocs-jupyter reads them
 
 FIGURE_RE = re.compile(r"^!\[(?P<caption>[^\n]*)\]\(nb:(?P<name>[\w-]+)\)[ \t]*$", re.M)
@@ -110,6 +111,9 @@ def on_config(config):
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo) or not branch:
         raise PluginError("mkdocs.yml: repo_name must be 'owner/name' and extra.notebooks_branch set "
                           f"(the Colab links need both; got repo_name={repo!r}, notebooks_branch={branch!r})")
+    if not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)*", branch) or branch in PROTECTED_BRANCHES:
+        raise PluginError(f"mkdocs.yml: extra.notebooks_branch {branch!r} must be a branch of its own for the "
+                          f"executed notebooks (publish.yml replaces its files), not one of {', '.join(PROTECTED_BRANCHES)}")
     _colab.update(repo=repo, branch=branch)
     _repair_jupyter_cache(Path(config.plugins["mkdocs-jupyter"].config["cache_dir"]))
     _site_dir[0] = Path(config.site_dir)

@@ -215,3 +215,32 @@ def test_bad_cell_timeout_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("NOTES_CELL_TIMEOUT", "abc")
     with pytest.raises(ValueError, match="NOTES_CELL_TIMEOUT='abc': expected a whole number of seconds"):
         execute.cell_timeout()
+
+
+def test_shard_entries_are_accepted_only_under_computed_keys_and_matching_code(repo):
+    """A CI shard's upload cannot put other outputs on the site: wrong key or foreign code is refused."""
+    import shutil
+
+    nbdir = repo / "notebooks"
+    make_nb(nbdir / "a.ipynb", ("code", "print(6 * 7)"))
+    execute.ensure_executed(nb_dir=nbdir, jobs=1)
+    k = key(nbdir / "a.ipynb")
+    shard = repo / "shard"
+    shutil.copytree(cache.CACHE_DIR, shard)
+    shutil.rmtree(cache.CACHE_DIR)
+    assert execute.accept(shard, nb_dir=nbdir, log=lambda *a: None) == 1
+    assert cache.load(k) is not None
+
+    # a forged entry under the right key: other code and outputs, with a self-consistent record
+    nb, record = cache.load(k)
+    nb.cells[-2].source = "print('pwned')"
+    shutil.rmtree(cache.CACHE_DIR)
+    saved, cache.CACHE_DIR = cache.CACHE_DIR, shard
+    cache.store(nb, record)
+    cache.CACHE_DIR = saved
+    (shard / ("0" * 64)).mkdir()  # and an entry under a key no notebook has
+    with pytest.raises(execute.ExecutionError) as refused:
+        execute.accept(shard, nb_dir=nbdir, log=lambda *a: None)
+    assert f"{'0' * 64}: no current notebook has this key" in str(refused.value)
+    assert f"{k} (a): does not verify, or its code is not the notebook's" in str(refused.value)
+    assert cache.load(k) is None

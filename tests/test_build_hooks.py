@@ -148,3 +148,13 @@ def test_failed_build_leaves_no_site(tmp_path, monkeypatch):
     monkeypatch.setattr(hooks, "_site_dir", [hooks.ROOT])  # never the repository itself
     hooks.on_build_error(error=PluginError("boom"))
     assert (hooks.ROOT / "mkdocs.yml").exists()
+
+
+@pytest.mark.parametrize("branch", ["main", "gh-pages", "-x", "a b", ""])
+def test_notebooks_branch_must_be_a_branch_of_its_own(branch, tmp_path):
+    from mkdocs.config import load_config
+
+    config = load_config(str(hooks.ROOT / "mkdocs.yml"))
+    config.extra["notebooks_branch"] = branch
+    with pytest.raises(PluginError, match="notebooks_branch"):
+        hooks.on_config(config)
