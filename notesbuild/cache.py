@@ -8,21 +8,27 @@ Markdown cells are *not* in the key: a prose edit re-executes nothing, and
 `merge_outputs` grafts the cached outputs onto the current notebook.
 
 An entry is a folder `<cache>/<key>/` holding `notebook.ipynb` (executed, in the
-standalone form of notesbuild/standalone.py) and `record.json` (written last; it
-carries the notebook's sha256). An entry
-without a record, with a record whose hash does not match, or whose notebook
-does not parse, is corrupt: `load` deletes it and reports a miss.
+standalone form of notesbuild/standalone.py) and `record.json` (it carries the
+notebook's sha256). `store` writes both into a temporary folder and renames the
+whole folder into place, so an entry is complete or absent. An entry without a
+record, with a record whose hash does not match, or whose notebook does not parse,
+is corrupt: `load` moves it aside to `<cache>/../executions-corrupt/`, says so, and
+reports a miss. `lock()` serialises executions between builds on one checkout.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,30 +178,74 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def store(nb: nbformat.NotebookNode, record: Record) -> Path:
-    """Write an executed notebook and then its record (the record marks the entry complete)."""
+    """Write an executed notebook and its record into a new folder, then rename it into place."""
     entry = CACHE_DIR / record.key
     data = nbformat.writes(nb).encode("utf-8")
     record.sha256 = hashlib.sha256(data).hexdigest()
-    _atomic_write(entry / "notebook.ipynb", data)
-    _atomic_write(entry / "record.json", json.dumps(record.__dict__, indent=1).encode())
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=CACHE_DIR, prefix=f".{record.key[:12]}."))
+    try:
+        _atomic_write(tmp / "notebook.ipynb", data)
+        _atomic_write(tmp / "record.json", json.dumps(record.__dict__, indent=1).encode())
+        if entry.exists() and _read(entry, record.key)[0] is not None:
+            return entry  # another build stored the same execution first: keep it
+        if entry.exists():
+            _move_aside(entry, "unreadable, replaced by a new execution")
+        os.replace(tmp, entry)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return entry
 
 
-def load(key: str) -> tuple[nbformat.NotebookNode, Record] | None:
-    """The cached execution for `key`, or None. A corrupt entry is removed (and is a miss)."""
-    entry = CACHE_DIR / key
-    if not entry.exists():
-        return None
+def _read(entry: Path, key: str) -> tuple[tuple[nbformat.NotebookNode, Record] | None, str]:
+    """(the entry's notebook and record, "") or (None, why it is corrupt)."""
     try:
         record = Record(**json.loads((entry / "record.json").read_text(encoding="utf-8")))
         data = (entry / "notebook.ipynb").read_bytes()
         if record.key != key or hashlib.sha256(data).hexdigest() != record.sha256:
-            raise ValueError("hash mismatch")
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-    except Exception:
-        shutil.rmtree(entry, ignore_errors=True)
+            raise ValueError("its notebook does not match the hash in its record")
+        return (nbformat.reads(data.decode("utf-8"), as_version=4), record), ""
+    except Exception as exc:  # missing file, bad JSON, bad notebook: all mean "corrupt"
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _move_aside(entry: Path, reason: str) -> None:
+    """Keep a bad entry for inspection instead of deleting it, and say so."""
+    target = CACHE_DIR.parent / f"{CACHE_DIR.name}-corrupt" / f"{entry.name}.{time.strftime('%Y%m%dT%H%M%S')}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(entry, target)
+    except OSError:
+        return  # gone already (another build moved it)
+    print(f"cache entry {entry.name[:12]} repaired: {reason}; moved to {target}", file=sys.stderr)
+
+
+def load(key: str) -> tuple[nbformat.NotebookNode, Record] | None:
+    """The cached execution for `key`, or None. A corrupt entry is moved aside (and is a miss)."""
+    entry = CACHE_DIR / key
+    if not entry.exists():
         return None
-    return nb, record
+    loaded, why = _read(entry, key)
+    if loaded is None:
+        _move_aside(entry, f"corrupt ({why}), the notebook is executed again")
+    return loaded
+
+
+@contextlib.contextmanager
+def lock():
+    """Hold the execution lock of this cache: a second build on the same checkout (`make serve`
+    beside `make site`) waits here, then finds what the first one executed in the cache."""
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with open(CACHE_DIR.parent / f"{CACHE_DIR.name}.lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("another build is executing notebooks on this checkout; waiting for it", file=sys.stderr)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def merge_outputs(source: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:

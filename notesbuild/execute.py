@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -191,28 +192,15 @@ def record_for(nb: nbformat.NotebookNode, key: str, slug: str) -> cache.Record:
                         executed_at=meta["executed_at"], sha256="")
 
 
-def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, timeout: int | None = None,
-                    require_cached: bool = False, log=print, nb_dir: Path = NOTEBOOKS) -> dict[str, Result]:
-    """Execute what the cache lacks (in parallel) and return every notebook with its outputs."""
-    slugs = slugs if slugs is not None else all_slugs(nb_dir)
-    timeout = timeout or cell_timeout()
-    require_cached = require_cached or os.environ.get("NOTES_REQUIRE_CACHED") == "1"
-    prof = cache.profile()
-    keys, missing = {}, []
-    for slug in slugs:
-        path = nb_dir / f"{slug}.ipynb"
-        if not path.is_file():
-            raise ExecutionError(f"notebook {path} does not exist")
-        keys[slug] = cache.cache_key(path, prof)
-        if cache.load(keys[slug]) is None:
-            missing.append(slug)
-
+def _execute_missing(missing: list[str], keys: dict, nb_dir: Path, jobs: int | None, timeout: int, prof: str,
+                     require_cached: bool, log) -> list[str]:
+    """Execute the notebooks the cache lacks, in parallel workers; returns the error messages."""
     if missing and require_cached:
         raise ExecutionError(
             f"NOTES_REQUIRE_CACHED is set but these notebooks have no cached execution for their "
             f"current code and profile {prof!r}: {', '.join(missing)}")
 
-    errors = []
+    errors: list[str] = []
     if missing:
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(missing)))
         env = kernel_env(prof)
@@ -232,6 +220,37 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
                     log(f"  {slug:<24} FAILED")
                 else:
                     log(f"  {slug:<24} executed {seconds:7.1f} s")
+    return errors
+
+
+def _remove_stale_folders(max_age_s: float = 86400) -> None:
+    """Folders a killed build left in the temporary directory (`mlnotes-<slug>-*`, where kernels run):
+    remove those a day old, so they do not pile up on a persistent runner."""
+    for folder in Path(tempfile.gettempdir()).glob("mlnotes-*"):
+        try:
+            if folder.is_dir() and time.time() - folder.stat().st_mtime > max_age_s:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, timeout: int | None = None,
+                    require_cached: bool = False, log=print, nb_dir: Path = NOTEBOOKS) -> dict[str, Result]:
+    """Execute what the cache lacks (in parallel) and return every notebook with its outputs."""
+    slugs = slugs if slugs is not None else all_slugs(nb_dir)
+    timeout = timeout or cell_timeout()
+    require_cached = require_cached or os.environ.get("NOTES_REQUIRE_CACHED") == "1"
+    prof = cache.profile()
+    keys = {}
+    for slug in slugs:
+        path = nb_dir / f"{slug}.ipynb"
+        if not path.is_file():
+            raise ExecutionError(f"notebook {path} does not exist")
+        keys[slug] = cache.cache_key(path, prof)
+    _remove_stale_folders()
+    with cache.lock():  # a second build on this checkout waits, then finds these executions cached
+        missing = [slug for slug in slugs if cache.load(keys[slug]) is None]
+        errors = _execute_missing(missing, keys, nb_dir, jobs, timeout, prof, require_cached, log)
     if errors:
         raise ExecutionError("notebook execution failed:\n" + "\n\n".join(errors))
 

@@ -138,7 +138,8 @@ def test_corrupt_and_partial_entries_are_misses(repo):
     data = json.loads((entry / "notebook.ipynb").read_text())
     data["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "tampered"}]
     (entry / "notebook.ipynb").write_text(json.dumps(data))
-    assert cache.load(k) is None and not entry.exists()  # hash mismatch: removed
+    assert cache.load(k) is None and not entry.exists()  # hash mismatch: moved aside, kept for inspection
+    assert any((cache.CACHE_DIR.parent / "cache-corrupt").glob(f"{k}.*"))
 
     execute.ensure_executed(nb_dir=repo / "notebooks", jobs=1)
     (entry / "record.json").unlink()  # interrupted before the record was written
@@ -235,6 +236,7 @@ def test_shard_entries_are_accepted_only_under_computed_keys_and_matching_code(r
     nb, record = cache.load(k)
     nb.cells[-2].source = "print('pwned')"
     shutil.rmtree(cache.CACHE_DIR)
+    shutil.rmtree(shard / k)
     saved, cache.CACHE_DIR = cache.CACHE_DIR, shard
     cache.store(nb, record)
     cache.CACHE_DIR = saved
@@ -244,3 +246,17 @@ def test_shard_entries_are_accepted_only_under_computed_keys_and_matching_code(r
     assert f"{'0' * 64}: no current notebook has this key" in str(refused.value)
     assert f"{k} (a): does not verify, or its code is not the notebook's" in str(refused.value)
     assert cache.load(k) is None
+
+
+def test_storing_an_entry_twice_keeps_one_complete_entry(repo):
+    """Two builds that execute the same notebook store the same key: the entry stays whole."""
+    nb = make_nb(repo / "notebooks" / "a.ipynb", ("code", "x = 1"))
+    execute.ensure_executed(nb_dir=repo / "notebooks", jobs=1)
+    k = key(nb)
+    executed, record = cache.load(k)
+    cache.store(executed, record)  # the second build arrives with the same execution
+    assert cache.load(k) is not None
+    (cache.CACHE_DIR / k / "record.json").write_text("{")  # a broken entry is replaced, not merged into
+    cache.store(executed, record)
+    assert cache.load(k) is not None
+    assert not [p for p in cache.CACHE_DIR.iterdir() if p.name.startswith(".")]  # no temporary folders left
