@@ -119,6 +119,9 @@ def run_notebook(nb: nbformat.NotebookNode, nb_path: Path, timeout: int,
     client = NotebookClient(
         nb, timeout=timeout, allow_errors=False, kernel_name="python3",
         record_timing=True, on_cell_execute=on_cell_execute,
+        # the kernel's own log (a "running over TCP without encryption" warning per notebook) is noise
+        # here: the kernel only listens on localhost for this one client; errors still show
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     start = time.perf_counter()
     try:
