@@ -325,3 +325,24 @@ def test_check_marks_link_to_the_checks_of_their_equation():
                 assert url.fragment in checks, f"/{path}: {href} is no check output on {target}"
                 assert f"eq:{m['label']}" in checks[url.fragment], \
                     f"/{path}: eq-{m['label']} links to {href}, which verifies something else: {checks[url.fragment]}"
+
+
+def test_copying_math_gives_its_tex(browser, base_url):
+    """Math is SVG: copying a sentence with a formula puts the formula's TeX on the clipboard."""
+    page, problems = open_page(browser, base_url, POST)
+    copied = page.evaluate("""() => {
+      const p = [...document.querySelectorAll(".md-content p")].find(p => p.querySelector("mjx-container[data-tex]"));
+      const tex = p.querySelector("mjx-container[data-tex]").getAttribute("data-tex");
+      let text = null;
+      document.addEventListener("copy", e => { text = e.clipboardData.getData("text/plain"); });
+      const range = document.createRange();
+      range.selectNodeContents(p);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      document.execCommand("copy");
+      return [text, tex];
+    }""")
+    page.context.close()
+    text, tex = copied
+    assert text and f"${tex}$" in text, f"/{POST}: copying a paragraph gave {text!r}, without ${tex}$"
+    assert not problems, problems
