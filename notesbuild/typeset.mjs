@@ -77,9 +77,16 @@ for (const page of config.pages) {
   const style = adaptor.elementById(adaptor.head(doc.document), 'MJX-SVG-styles');
   if (style) adaptor.remove(style);  // served once, as config.css
   let html = adaptor.doctype(doc.document) + '\n' + adaptor.outerHTML(adaptor.root(doc.document));
-  // The TeX of every node, kept for MathJax's explorer and menu, which are not served: a sixth of
-  // the bytes (data-mml-node and data-c stay: MathJax's stylesheet selects on them)
-  html = html.replace(/ data-latex="[^"]*"/g, '');
+  // What MathJax keeps for its explorer and menu, which are not served: the TeX of every node (a sixth
+  // of the bytes) and the node names, except those its stylesheet selects on (tables, actions,
+  // errors); then the attribute-less groups left around runs of glyphs. Fewer bytes and elements
+  // for the browser to parse; data-c stays (the stylesheet selects on it too).
+  html = html.replace(/ data-latex="[^"]*"/g, '')
+    .replace(/ data-mml-node="(?!mtable"|maction"|merror")[A-Za-z]*"/g, '');
+  for (let before = ''; before !== html;) {
+    before = html;
+    html = html.replace(/<g>((?:<use [^>]*><\/use>)+)<\/g>/g, '$1');
+  }
   // The glyph shapes all formulas of the page refer to: into Material's container, which instant
   // navigation swaps in when the reader moves to another page (the body's start is not swapped)
   const glyphs = html.match(/<svg [^>]*id="MJX-SVG-global-cache"[^>]*>[\s\S]*?<\/svg>/);
