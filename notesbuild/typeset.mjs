@@ -77,6 +77,16 @@ for (const page of config.pages) {
   const style = adaptor.elementById(adaptor.head(doc.document), 'MJX-SVG-styles');
   if (style) adaptor.remove(style);  // served once, as config.css
   let html = adaptor.doctype(doc.document) + '\n' + adaptor.outerHTML(adaptor.root(doc.document));
+  // The glyph shapes all formulas of the page refer to: into Material's container, which instant
+  // navigation swaps in when the reader moves to another page (the body's start is not swapped)
+  const glyphs = html.match(/<svg [^>]*id="MJX-SVG-global-cache"[^>]*>[\s\S]*?<\/svg>/);
+  const container = /<div [^>]*data-md-component="container"[^>]*>/;
+  if (glyphs && container.test(html)) {
+    html = html.replace(glyphs[0], '').replace(container, (open) => open + glyphs[0]);
+  }
+  // \eqref links inside the SVG as xlink:href: Material's instant navigation rewrites every [href]
+  // element's href property, which an SVG <a> does not let it set (a script error on every page)
+  html = html.replace(/<a href="([^"]*)">(?=<g [^>]*class="MathJax_ref")/g, '<a xlink:href="$1">');
   // What MathJax keeps for its explorer and menu, which are not served: the TeX of every node (a sixth
   // of the bytes) and the node names, except those its stylesheet selects on (tables, actions,
   // errors); then the attribute-less groups left around runs of glyphs. Fewer bytes and elements
@@ -87,17 +97,6 @@ for (const page of config.pages) {
     before = html;
     html = html.replace(/<g>((?:<use [^>]*><\/use>)+)<\/g>/g, '$1');
   }
-  // The glyph shapes all formulas of the page refer to: into Material's container, which instant
-  // navigation swaps in when the reader moves to another page (the body's start is not swapped)
-  const glyphs = html.match(/<svg [^>]*id="MJX-SVG-global-cache"[^>]*>[\s\S]*?<\/svg>/);
-  const container = /<div [^>]*data-md-component="container"[^>]*>/;
-  if (glyphs && container.test(html)) {
-    html = html.replace(glyphs[0], '').replace(container, (open) => open + glyphs[0]);
-  }
-  // \eqref links inside the SVG as xlink:href: Material's instant navigation rewrites every [href]
-  // element's href property, which an SVG <a> does not let it set (a script error on every page)
-  html = html.replace(/<a href="([^"]*)"><g data-mml-node="mrow" class="MathJax_ref">/g,
-                      '<a xlink:href="$1"><g data-mml-node="mrow" class="MathJax_ref">');
   // Labels the build did not anchor (math in notebook Markdown cells) get the id \eqref links point at
   html = html.replace(/id="(mjx-eqn:[^"]*)"/g, (whole, id) => {
     const anchor = eqAnchor(decodeURIComponent(id));
