@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if sys.path[0] != str(ROOT):  # mkdocs loads this file by path: import this checkout's notesbuild
     sys.path.insert(0, str(ROOT))
 
-from notesbuild import bib, cache, checkmarks, equations, execute, feed, gitdates, outputs, typeset  # noqa: E402
+from notesbuild import bib, cache, checkmarks, cssprune, equations, execute, feed, gitdates, outputs, typeset  # noqa: E402
 
 REQUIRED = ("title", "date", "section", "tags", "notebook", "summary")
 PROTECTED_BRANCHES = ("main", "master", "gh-pages")  # never the branch that receives the notebooks
@@ -106,6 +106,7 @@ def on_config(config):
     _seconds[0] = 0.0
     _posts.clear()
     _notebook_css.clear()
+    _notebook_classes.clear()
     sections = config.extra.get("sections") or {}
     repo, branch = config.get("repo_name") or "", config.extra.get("notebooks_branch") or ""
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo) or not branch:
@@ -414,6 +415,8 @@ _HEADING = re.compile(r'<h([1-6])(?P<attrs>[^>]*)>(?P<body>.*?)</h\1>', re.S)
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _notebook_css: dict[str, str] = {}  # site path -> content, written in on_post_build
+_notebook_classes: set[str] = set()  # every class on the notebook pages: what the stylesheet must keep
+_PRUNED = "to-prune-"  # placeholder in a stylesheet's name until it is pruned and named by its content
 
 
 # nbconvert's template loads mermaid from a CDN whenever a page holds a diagram: the site makes no
@@ -425,12 +428,15 @@ def _notebook_page(html_text: str, page, files) -> str:
     html_text = _NBCONVERT_MERMAID.sub("", _NBCONVERT_MATHJAX.sub("", html_text))
     # mkdocs-jupyter inlines ~570 KB of JupyterLab CSS into every notebook page: serve it once, as a
     # stylesheet named by its hash that all notebook pages share (and browsers cache).
+    # It is pruned to the rules that can match a notebook page (notesbuild/cssprune.py) once every
+    # notebook page is known, in on_post_build, which then names the file by the pruned content.
     css = "\n".join(_STYLE.findall(html_text))
     if css:
-        path = f"assets/stylesheets/jupyter.{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
+        path = f"assets/stylesheets/jupyter.{_PRUNED}{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
         _notebook_css[path] = css
         link = f'<link rel="stylesheet" href="{get_relative_url(path, page.url)}">'
         html_text = link + _STYLE.sub("", html_text)
+        _notebook_classes.update(cssprune.classes_in(html_text))
     # mkdocs-jupyter leaves Chinese headings with id="" while its TOC uses "_1", "_2" (issue #141):
     # give both the same readable, unique anchors.
     from pymdownx.slugs import slugify
@@ -478,10 +484,22 @@ def _flatten(toc) -> list[AnchorLink]:
 
 def on_post_build(config):
     start = time.perf_counter()
+    site = Path(config.site_dir)
+    names = {}
     for path, css in _notebook_css.items():
-        target = Path(config.site_dir) / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(css, encoding="utf-8")
+        pruned = cssprune.prune(css, _notebook_classes)
+        final = path.replace(path.rsplit("/", 1)[1],
+                             f"jupyter.{hashlib.sha256(pruned.encode()).hexdigest()[:10]}.css")
+        names[path.rsplit("/", 1)[1]] = final.rsplit("/", 1)[1]
+        (site / final).parent.mkdir(parents=True, exist_ok=True)
+        (site / final).write_text(pruned, encoding="utf-8")
+    for page in (site / "notebooks").rglob("index.html") if names else []:
+        text = page.read_text(encoding="utf-8")
+        renamed = text
+        for old, new in names.items():
+            renamed = renamed.replace(old, new)
+        if renamed != text:
+            page.write_text(renamed, encoding="utf-8")
     typeset.typeset_site(config.site_dir, log=log.info)  # math to SVG in every page (notesbuild/typeset.py)
     print(f"notesbuild time: {_seconds[0] + time.perf_counter() - start:.2f} s (hooks, notebook execution included)")
 
