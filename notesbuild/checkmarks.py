@@ -82,7 +82,7 @@ class Coverage:
         if label in self.checks:
             checks = self.checks[label]
             links = " · ".join(
-                f'<a href="{nb_url}#{c.anchor}" title="{html.escape(c.name, quote=True)}（notebook 第 {c.cell} 格）">'
+                f'<a href="{nb_url}#{c.anchor}" title="{html.escape(c.name, quote=True)}">'
                 f'{_number(c.value, c.unit)} &lt; {_number(c.bound, c.unit)}</a>' for c in checks[:MAX_LINKS])
             more = f" 等 {len(checks)} 项" if len(checks) > MAX_LINKS else ""
             return f'<div class="eq-check"><span class="eq-check-ok">✓ 数值验证</span> {links}{more}</div>'
