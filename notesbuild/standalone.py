@@ -27,8 +27,8 @@ INTRO = """\
 ## 本 notebook 用到的共享代码
 
 本站的 notebook 共用仓库 `snippets/` 目录中的几个小模块（作图风格、数值检查、数据等）。
-为了让这个 notebook 下载后或在 Colab 中可以独立运行，下面的单元把它用到的模块原样写进当前目录的
-`snippets/` 文件夹；之后的代码与仓库中的 notebook 完全相同。只关心推导的读者可以跳过这一节。"""
+为了让这个 notebook 下载后或在 Colab 中可以独立运行，下面的单元（已折叠，点开即可阅读）把它用到的模块
+原样写进当前目录的 `snippets/` 文件夹；之后的代码与仓库中的 notebook 完全相同。只关心推导的读者可以跳过这一节。"""
 
 # Changing INTRO's cells, MKDIR or the %%writefile form changes what is executed: bump cache.KEY_VERSION.
 MKDIR = 'import os\n\nos.makedirs("snippets", exist_ok=True)  # the next cells write the shared modules here'
@@ -63,6 +63,11 @@ def _cell(kind: str, source: str, cell_id: str, inlined: str) -> nbformat.Notebo
     make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
     cell = make(source, id=cell_id)  # fixed ids: the same notebook gives the same file
     cell.metadata[META] = {"inlined": inlined}
+    if kind == "code":
+        # shown collapsed: JupyterLab and Notebook 7 hide the source (a click opens it), Colab shows
+        # the cell as a form with its code hidden; a reader meets the notebook's own first cell first
+        cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
+        cell.metadata["cellView"] = "form"
     return cell
 
 

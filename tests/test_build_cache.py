@@ -175,6 +175,9 @@ def test_standalone_inlines_snippets_in_dependency_order(repo):
     assert alone.cells[0].source == "# 标题"  # inserted after the title, before the first code cell
     assert standalone.strip_inlined(alone).cells == nb.cells
     assert "snippets/gamma.py" not in inlined  # only what the notebook imports
+    code = [c for c in alone.cells if standalone.is_inlined(c) and c.cell_type == "code"]
+    assert all(c.metadata["jupyter"]["source_hidden"] and c.metadata["cellView"] == "form" for c in code)
+    assert not any("jupyter" in c.metadata for c in alone.cells if not standalone.is_inlined(c))
 
 
 def test_executed_form_is_standalone_and_stamped(repo):
