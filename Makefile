@@ -1,7 +1,8 @@
 # ML Math Notes — two commands for a newcomer:
 #   make serve   set up, execute the notebooks, build and serve at http://127.0.0.1:8000
 #   make test    set up and run every check (lint, unit tests, notebooks, strict site build)
-# Also: make site (build into site/), make notebooks, make lint, make bench, make clean.
+# Also: make site (build into site/), make notebooks, make lint, make bench, make clean,
+#       make new-post SECTION=… SLUG=… (a page and a notebook that build as they are).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -13,7 +14,7 @@ export NOTES_CELL_TIMEOUT ?= 600
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser serve site notebooks lint test bench clean
+.PHONY: install browser serve site notebooks lint test bench clean new-post
 
 install: $(INSTALLED)
 
@@ -62,6 +63,11 @@ test: install browser lint
 # Numbers, not tests: build times, notebook seconds, math rendering old vs new, page weight -> BENCHMARK.md
 bench: install browser
 	$(BIN)/python -m notesbuild.bench
+
+# Start a post from the templates (notesbuild/templates/): make new-post SECTION=generative SLUG=flow-matching
+new-post: install
+	@test -n "$(SECTION)" -a -n "$(SLUG)" || { echo "usage: make new-post SECTION=<folder under docs/> SLUG=<slug> [TITLE=...]"; exit 2; }
+	$(BIN)/python -m notesbuild.newpost $(SECTION) $(SLUG) $(if $(TITLE),--title "$(TITLE)")
 
 clean:
 	rm -rf site .cache
