@@ -187,7 +187,7 @@ def store(nb: nbformat.NotebookNode, record: Record) -> Path:
     try:
         _atomic_write(tmp / "notebook.ipynb", data)
         _atomic_write(tmp / "record.json", json.dumps(record.__dict__, indent=1).encode())
-        if entry.exists() and _read(entry, record.key)[0] is not None:
+        if entry.exists() and read_entry(entry, record.key)[0] is not None:
             return entry  # another build stored the same execution first: keep it
         if entry.exists():
             _move_aside(entry, "unreadable, replaced by a new execution")
@@ -197,7 +197,7 @@ def store(nb: nbformat.NotebookNode, record: Record) -> Path:
     return entry
 
 
-def _read(entry: Path, key: str) -> tuple[tuple[nbformat.NotebookNode, Record] | None, str]:
+def read_entry(entry: Path, key: str) -> tuple[tuple[nbformat.NotebookNode, Record] | None, str]:
     """(the entry's notebook and record, "") or (None, why it is corrupt)."""
     try:
         record = Record(**json.loads((entry / "record.json").read_text(encoding="utf-8")))
@@ -225,7 +225,7 @@ def load(key: str) -> tuple[nbformat.NotebookNode, Record] | None:
     entry = CACHE_DIR / key
     if not entry.exists():
         return None
-    loaded, why = _read(entry, key)
+    loaded, why = read_entry(entry, key)
     if loaded is None:
         _move_aside(entry, f"corrupt ({why}), the notebook is executed again")
     return loaded

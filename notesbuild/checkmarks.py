@@ -90,6 +90,12 @@ class Coverage:
         return f'<div class="eq-check eq-check--none">未作数值验证：{html.escape(reason)}</div>'
 
 
+def first_line(source: str, markdown: str) -> int:
+    """The line of the page file where `markdown` (the page without its front matter) starts, so that
+    errors name lines of the file a writer has open."""
+    return source[: len(source) - len(markdown)].count("\n") + 1 if source.endswith(markdown) else 1
+
+
 def page_labels(markdown: str, first_line: int = 1) -> dict[str, int]:
     """`\\label{eq:x}` outside code blocks -> its line number (first_line: line of markdown's first line)."""
     labels, fence = {}, ""

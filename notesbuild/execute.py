@@ -287,11 +287,7 @@ def accept(folder: Path, nb_dir: Path = NOTEBOOKS, log=print) -> int:
         if slug is None:
             refused.append(f"{entry.name}: no current notebook has this key (profile {prof})")
             continue
-        saved, cache.CACHE_DIR = cache.CACHE_DIR, Path(folder)
-        try:
-            loaded = cache.load(entry.name)
-        finally:
-            cache.CACHE_DIR = saved
+        loaded, _ = cache.read_entry(entry, entry.name)
         source = [c.source for c in standalone.standalone_of(nb_dir / f"{slug}.ipynb").cells if c.cell_type == "code"]
         if loaded is None or [c.source for c in loaded[0].cells if c.cell_type == "code"] != source:
             refused.append(f"{entry.name} ({slug}): does not verify, or its code is not the notebook's")

@@ -290,8 +290,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         return markdown
     post = _posts.get(src_uri)
     where = f"docs/{src_uri}"
-    source = page.file.content_string
-    first_line = source[: len(source) - len(markdown)].count("\n") + 1 if source.endswith(markdown) else 1
+    first_line = checkmarks.first_line(page.file.content_string, markdown)
     if post is None:
         stray = STRAY_RE.search(markdown)
         if stray:

@@ -11,26 +11,24 @@ equation with what backs it and `equations checked: k/m`. Exit status 1 on any p
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 from mkdocs.exceptions import PluginError
 from mkdocs.utils.meta import get_data
 
 from notesbuild import cache, checkmarks, execute, outputs
+from notesbuild.hooks import FIGURE_RE, VALUE_RE, _front_matter  # the build's own readers
 
 DOCS = cache.ROOT / "docs"
-FIGURE_RE = re.compile(r"\]\(nb:([\w-]+)\)")
-VALUE_RE = re.compile(r"\{\{nb:(\w+)")
 
 
 def post_of(slug: str):
     for path in sorted(DOCS.glob("*/*.md")):
         source = path.read_text(encoding="utf-8")
-        markdown, meta = get_data(source)
+        markdown, _ = get_data(source)
+        meta = _front_matter(path.relative_to(cache.ROOT).as_posix(), source)  # says what is wrong, where
         if meta.get("notebook") == slug:
-            first_line = source[: len(source) - len(markdown)].count("\n") + 1 if source.endswith(markdown) else 1
-            return path, markdown, meta, first_line
+            return path, markdown, meta, checkmarks.first_line(source, markdown)
     raise SystemExit(f"no post under docs/ has `notebook: {slug}` in its front matter")
 
 
@@ -43,9 +41,9 @@ def check(slug: str) -> list[str]:
         produced = outputs.read(slug, nb)
     except PluginError as exc:
         return [str(exc)]
-    for name in sorted(set(FIGURE_RE.findall(markdown)) - set(produced.figures)):
+    for name in sorted({m["name"] for m in FIGURE_RE.finditer(markdown)} - set(produced.figures)):
         problems.append(f"{where}: figure nb:{name} is not shown by the notebook")
-    for name in sorted(set(VALUE_RE.findall(markdown)) - set(produced.values)):
+    for name in sorted({m["name"] for m in VALUE_RE.finditer(markdown)} - set(produced.values)):
         problems.append(f"{where}: value {{{{nb:{name}}}}} is not published by the notebook")
     checks = checkmarks.annotate(nb)
     try:

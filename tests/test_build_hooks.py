@@ -151,7 +151,7 @@ def test_failed_build_leaves_no_site(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("branch", ["main", "gh-pages", "-x", "a b", ""])
-def test_notebooks_branch_must_be_a_branch_of_its_own(branch, tmp_path):
+def test_notebooks_branch_must_be_a_branch_of_its_own(branch):
     from mkdocs.config import load_config
 
     config = load_config(str(hooks.ROOT / "mkdocs.yml"))

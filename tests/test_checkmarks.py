@@ -3,7 +3,6 @@
 import nbformat
 import numpy as np
 import pytest
-from IPython.core.formatters import DisplayFormatter  # noqa: F401  (IPython is in the venv with ipykernel)
 
 from notesbuild import checkmarks, equations
 from snippets import checks
