@@ -1,9 +1,9 @@
-"""snippets/nets.py: TinyTransformer's masks and position encodings, tested by what they must (not) change."""
+"""snippets/transformer.py: TinyTransformer's masks and position encodings, tested by what they must (not) change."""
 
 import pytest
 import torch
 
-from snippets.nets import TinyTransformer
+from snippets.transformer import TinyTransformer
 
 V, T = 11, 7
 
