@@ -171,23 +171,10 @@ def old_rendering_site() -> Path:
     return out
 
 
-def serve(site: Path) -> tuple[str, object]:
-    import functools
-    import http.server
-    import threading
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}/", server
-
-
 def browser_measures(old_site: Path) -> dict:
-    sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path
+    from notesbuild.browser import CHROMIUM_FLAGS, chromium_path, serve
 
     pages = sorted(p.relative_to(SITE).parent.as_posix() + "/" if p.parent != SITE else ""
                    for p in SITE.rglob("index.html") if "assets" not in p.parts)

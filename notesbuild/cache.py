@@ -2,8 +2,9 @@
 
 A notebook's cache key hashes exactly what can change its outputs:
 its code cells, the `snippets/` modules it imports (followed transitively),
-`requirements.txt`, the execution profile (`NOTES_PROFILE`) and the CPU thread count
-(`NOTES_THREADS`).
+the notebooks' runtime lock `requirements/runtime.txt` (not the tools' lock: a pytest or
+ruff bump re-executes nothing), the execution profile (`NOTES_PROFILE`) and the CPU thread
+count (`NOTES_THREADS`).
 Markdown cells are *not* in the key: a prose edit re-executes nothing, and
 `merge_outputs` grafts the cached outputs onto the current notebook.
 
@@ -34,9 +35,12 @@ from pathlib import Path
 
 import nbformat
 
+from snippets.protocol import METADATA_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
-REQUIREMENTS = ROOT / "requirements.txt"
+RUNTIME_LOCK_PATH = "requirements/runtime.txt"  # what notebooks import; the tools' lock is not in the key
+RUNTIME_LOCK = ROOT / RUNTIME_LOCK_PATH
 CACHE_DIR = ROOT / ".cache" / "executions"
 KEY_VERSION = "3"  # bump when the key's recipe or the executed form (notesbuild/standalone.py) changes
 PROFILES = ("quick", "full")
@@ -129,8 +133,8 @@ def snippet_closure(sources: list[str], origin: str, snippets_dir: Path | None =
 
 
 def cache_key(nb_path: Path, prof: str | None = None) -> str:
-    """sha256 over code cells, imported snippets, requirements, profile and thread count."""
-    snippets_dir, requirements = SNIPPETS, REQUIREMENTS
+    """sha256 over code cells, imported snippets, the runtime lock, profile and thread count."""
+    snippets_dir, runtime_lock = SNIPPETS, RUNTIME_LOCK
     nb = read_notebook(nb_path)
     sources = code_sources(nb)
     h = hashlib.sha256()
@@ -147,7 +151,7 @@ def cache_key(nb_path: Path, prof: str | None = None) -> str:
         feed("cell", src)
     for name in snippet_closure(sources, str(nb_path), snippets_dir):
         feed(f"snippet:{name}", (snippets_dir / f"{name}.py").read_text(encoding="utf-8"))
-    feed("requirements", requirements.read_text(encoding="utf-8"))
+    feed("runtime-lock", runtime_lock.read_text(encoding="utf-8"))
     return h.hexdigest()
 
 
@@ -261,6 +265,6 @@ def merge_outputs(source: nbformat.NotebookNode, executed: nbformat.NotebookNode
     for cell, ran in zip(todo, done, strict=True):
         cell.outputs = ran.outputs
         cell.execution_count = ran.execution_count
-    if "mlnotes" in executed.metadata:  # the reproducibility stamp (notesbuild.execute.stamp)
-        merged.metadata["mlnotes"] = executed.metadata["mlnotes"]
+    if METADATA_KEY in executed.metadata:  # the reproducibility stamp (notesbuild.execute.stamp)
+        merged.metadata[METADATA_KEY] = executed.metadata[METADATA_KEY]
     return merged

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from mkdocs.exceptions import PluginError
 
-CHECK_MIME = "application/vnd.mlnotes.check+json"  # written by snippets/checks.py
+from snippets.protocol import CHECK_MIME  # written by snippets/checks.py
+
 LABEL_RE = re.compile(r"\\label\{eq:([^}]*)\}")
 FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 MAX_LINKS = 3  # checks linked from one mark; more are counted

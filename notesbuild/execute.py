@@ -6,32 +6,34 @@
 For each notebook it prints one line (name, executed or cached, seconds) and
 ends with `notebooks: executed=N cached=M`. A failing cell or a cell past its
 timeout stops the run with the notebook, the cell number and the exception.
-Only successful executions are cached. The site build (notesbuild/hooks.py)
-calls `ensure_executed` itself, so `mkdocs build` alone is enough.
+Only successful executions are cached. The site build (notesbuild/hooks/)
+calls `ensure_executed` itself, so `mkdocs build` alone is enough. Ctrl-C
+interrupts the running cells and ends with "interrupted" (exit status 130 here).
 
 What runs is the notebook's standalone form (notesbuild/standalone.py), in an
-empty temporary folder with this repository off the kernel's path, so every
-execution also proves that the downloadable notebook runs on its own. Each
-executed notebook carries a reproducibility stamp in its metadata (`stamp`).
+empty temporary folder with this repository off the kernel's path and only the
+runtime packages importable by its code (notesbuild/kernel.py runs one notebook),
+so every execution also proves that the downloadable notebook runs on its own.
+Each executed notebook carries a reproducibility stamp in its metadata (`stamp`).
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 
-from notesbuild import cache, gitdates, standalone
+from notesbuild import cache, gitdates, standalone, workers
+from notesbuild.kernel import ExecutionError, Interrupted, kernel_env, run_notebook  # noqa: F401 (the API)
+from snippets.protocol import METADATA_KEY, STAMP_MIME  # STAMP_MIME: shown by snippets/runtime.py setup()
 
 NOTEBOOKS = cache.ROOT / "notebooks"
 
@@ -42,11 +44,6 @@ def cell_timeout() -> int:
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"NOTES_CELL_TIMEOUT={value!r}: expected a whole number of seconds, e.g. 600")
     return int(value)
-STAMP_MIME = "application/vnd.mlnotes.stamp+json"  # shown by snippets/runtime.py setup()
-
-
-class ExecutionError(Exception):
-    """A notebook failed: the message names the notebook, the cell and the cause."""
 
 
 @dataclass
@@ -58,8 +55,8 @@ class Result:
     download: nbformat.NotebookNode  # its standalone form with the same outputs (what readers download)
 
 
-def all_slugs(nb_dir: Path = NOTEBOOKS) -> list[str]:
-    return sorted(p.stem for p in nb_dir.glob("*.ipynb"))
+def all_slugs(nb_dir: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (nb_dir or NOTEBOOKS).glob("*.ipynb"))
 
 
 def shard(slugs: list[str], spec: str) -> list[str]:
@@ -73,126 +70,47 @@ def shard(slugs: list[str], spec: str) -> list[str]:
     return sorted(slugs)[i - 1::n]
 
 
-def _error_text(cell: nbformat.NotebookNode) -> str:
-    outputs = cell.get("outputs", [])
-    for out in outputs:
-        if out.get("output_type") == "error":
-            return f"{out.get('ename')}: {out.get('evalue')}"
-    stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr").strip()
-    return stderr.splitlines()[-1] if stderr else "unknown error (no traceback in the outputs)"
-
-
-def kernel_env(prof: str) -> dict[str, str]:
-    """Environment of a kernel: the profile, the thread count of the cache key (not a share of the
-    cores: results would depend on how many notebooks run at once), and this repository off the
-    path (the standalone notebook writes the snippets it needs next to itself)."""
-    env = dict(os.environ)
-    env["NOTES_PROFILE"] = prof
-    env["NOTES_THREADS"] = cache.threads()
-    root = cache.ROOT.resolve()
-    kept = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != root]
-    if kept:
-        env["PYTHONPATH"] = os.pathsep.join(kept)
-    else:
-        env.pop("PYTHONPATH", None)
-    env["PYTHONHASHSEED"] = "0"
-    # OpenMP threads that spin while waiting slow small torch loops badly on a busy 2-core machine
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    env.pop("MPLBACKEND", None)  # the kernel's inline backend, so figures become outputs
-    return env
-
-
-def run_notebook(nb: nbformat.NotebookNode, nb_path: Path, timeout: int,
-                 env: dict[str, str]) -> tuple[nbformat.NotebookNode, float]:
-    """Execute `nb`, the standalone form of `nb_path`, in a fresh kernel, in an empty folder.
-
-    Raises ExecutionError naming the cell (numbered as in the source notebook) on failure.
-    """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    current = {"index": None}
-
-    def on_cell_execute(cell, cell_index):  # nbclient hook: remember where we are
-        current["index"] = cell_index
-
-    client = NotebookClient(
-        nb, timeout=timeout, allow_errors=False, kernel_name="python3",
-        record_timing=True, on_cell_execute=on_cell_execute,
-        # the kernel's own log (a "running over TCP without encryption" warning per notebook) is noise
-        # here: the kernel only listens on localhost for this one client; errors still show
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-    )
-    start = time.perf_counter()
-    try:
-        with tempfile.TemporaryDirectory(prefix=f"mlnotes-{nb_path.stem}-") as folder:
-            client.execute(cwd=folder, env=env)
-    except CellTimeoutError:
-        where = standalone.cell_label(nb, current["index"])
-        raise ExecutionError(
-            f"{nb_path.name}: {where} exceeded the per-cell timeout of {timeout} s "
-            f"(NOTES_CELL_TIMEOUT)\n--- {where} ---\n{nb.cells[current['index']].source}") from None
-    except CellExecutionError:
-        i = current["index"]
-        where = standalone.cell_label(nb, i)
-        raise ExecutionError(
-            f"{nb_path.name}: {where} failed: {_error_text(nb.cells[i])}\n"
-            f"--- {where} ---\n{nb.cells[i].source}") from None
-    except DeadKernelError as exc:
-        i = current["index"]
-        where = standalone.cell_label(nb, i) if i is not None else "kernel start"
-        raise ExecutionError(f"{nb_path.name}: kernel died during {where}: {exc}") from None
-    return nb, time.perf_counter() - start
-
-
 def commit_of(slug: str) -> str:
-    """HEAD's short hash, with "+changes" when the files behind this notebook's outputs differ from it."""
-    head = (gitdates.git(cache.ROOT, "rev-parse", "--short=12", "HEAD") or "").strip()
-    if not head:
-        return "unknown (not a git checkout)"
-    inputs = [f"notebooks/{slug}.ipynb", "snippets", "requirements.txt"]
-    changed = (gitdates.git(cache.ROOT, "status", "--porcelain", "--", *inputs) or "").strip()
-    return head + ("+changes" if changed else "")
+    """HEAD's short hash, with "+changes" when the files behind this notebook's outputs differ from it;
+    "unknown (…)" saying why when there is none: no git checkout, or git failed (also printed)."""
+    inputs = [f"notebooks/{slug}.ipynb", "snippets", cache.RUNTIME_LOCK_PATH]
+    try:
+        head = gitdates.git(cache.ROOT, "rev-parse", "--short=12", "HEAD")
+        if head is None:
+            return "unknown (not a git checkout)"
+        changed = gitdates.git(cache.ROOT, "status", "--porcelain", "--", *inputs) or ""
+    except gitdates.GitError as exc:
+        print(f"{slug}.ipynb: the stamp names no commit: {exc}", file=sys.stderr)
+        return f"unknown (git failed: {exc})"
+    return head.strip() + ("+changes" if changed.strip() else "")
 
 
 def stamp(nb: nbformat.NotebookNode, slug: str, seconds: float, prof: str) -> dict:
-    """Put the reproducibility stamp into nb.metadata["mlnotes"]["stamp"] and return it.
+    """Put the reproducibility stamp into nb.metadata[METADATA_KEY]["stamp"] and return it.
 
     Device, versions and seed come from the kernel (snippets.runtime.setup shows them);
     commit, date, profile and run time from here.
     """
-    kernel = next((out["data"][STAMP_MIME] for cell in nb.cells if cell.cell_type == "code"
-                   for out in cell.get("outputs", []) if STAMP_MIME in out.get("data", {})), None)
-    if kernel is None:
+    shown = next((out["data"][STAMP_MIME] for cell in nb.cells if cell.cell_type == "code"
+                  for out in cell.get("outputs", []) if STAMP_MIME in out.get("data", {})), None)
+    if shown is None:
         raise ExecutionError(f"{slug}.ipynb: ran without calling snippets.runtime.setup(), so it has no stamp")
     info = {"commit": commit_of(slug), "executed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds": round(seconds, 2), **kernel, "profile": prof}
-    nb.metadata.setdefault("mlnotes", {})["stamp"] = info
+            "seconds": round(seconds, 2), **shown, "profile": prof}
+    nb.metadata.setdefault(METADATA_KEY, {})["stamp"] = info
     return info
 
 
-def _execute_one(args: tuple[str, str, str, str, int, dict[str, str], str]):
-    """Worker: run and store one notebook. Returns (slug, seconds, None) or (slug, None, error message)."""
-    slug, path, text, key, timeout, env, cache_dir = args
-    cache.CACHE_DIR = Path(cache_dir)  # a spawned worker starts from the module's defaults
-    try:
-        nb, seconds = run_notebook(nbformat.reads(text, as_version=4), Path(path), timeout, env)
-    except ExecutionError as exc:
-        return slug, None, str(exc)
-    except Exception as exc:  # tooling failure (kernel missing, unreadable file): still name the notebook
-        return slug, None, f"{Path(path).name}: execution failed before any cell ran: {type(exc).__name__}: {exc}"
-    try:
-        stamp(nb, slug, seconds, env["NOTES_PROFILE"])
-    except ExecutionError as exc:
-        return slug, None, str(exc)
-    cache.store(nb, record_for(nb, key, slug))
-    return slug, seconds, None
-
-
 def record_for(nb: nbformat.NotebookNode, key: str, slug: str) -> cache.Record:
-    meta = nb.metadata["mlnotes"]["stamp"]
+    meta = nb.metadata[METADATA_KEY]["stamp"]
     return cache.Record(key=key, notebook=slug, seconds=meta["seconds"], profile=meta["profile"],
                         executed_at=meta["executed_at"], sha256="")
+
+
+def finish(nb: nbformat.NotebookNode, slug: str, seconds: float, key: str, prof: str) -> None:
+    """After a successful run (in a build worker, or by nbmake): stamp the notebook, store it in the cache."""
+    stamp(nb, slug, seconds, prof)
+    cache.store(nb, record_for(nb, key, slug))  # whole or not at all (cache.store); SIGINT cannot cut it
 
 
 def _execute_missing(missing: list[str], keys: dict, nb_dir: Path, jobs: int | None, timeout: int, prof: str,
@@ -208,21 +126,14 @@ def _execute_missing(missing: list[str], keys: dict, nb_dir: Path, jobs: int | N
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(missing)))
         env = kernel_env(prof)
         work = [(s, str(nb_dir / f"{s}.ipynb"), nbformat.writes(standalone.standalone_of(nb_dir / f"{s}.ipynb")), keys[s],
-                 timeout, env, str(cache.CACHE_DIR)) for s in missing]
+                 timeout, env) for s in missing]
         log(f"executing {len(missing)} notebook(s) with {jobs} worker(s), profile {prof}")
         # Spawned workers import notesbuild with the parent's sys.path (multiprocessing copies it, and
         # it overrides PYTHONPATH). The repo is not installed and mkdocs drops what its hook files add
         # to sys.path, so put the repo back. Kernels never get it (kernel_env).
         if str(cache.ROOT) not in sys.path:
             sys.path.append(str(cache.ROOT))
-        # spawn, not fork: the caller may be `mkdocs serve` with threads running
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for slug, seconds, err in pool.map(_execute_one, work):
-                if err:
-                    errors.append(err)
-                    log(f"  {slug:<24} FAILED")
-                else:
-                    log(f"  {slug:<24} executed {seconds:7.1f} s")
+        errors = workers.run_pool(work, jobs, log, finish)
     return errors
 
 
@@ -238,8 +149,9 @@ def _remove_stale_folders(max_age_s: float = 86400) -> None:
 
 
 def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, timeout: int | None = None,
-                    require_cached: bool = False, log=print, nb_dir: Path = NOTEBOOKS) -> dict[str, Result]:
+                    require_cached: bool = False, log=print, nb_dir: Path | None = None) -> dict[str, Result]:
     """Execute what the cache lacks (in parallel) and return every notebook with its outputs."""
+    nb_dir = nb_dir or NOTEBOOKS
     slugs = slugs if slugs is not None else all_slugs(nb_dir)
     timeout = timeout or cell_timeout()
     require_cached = require_cached or os.environ.get("NOTES_REQUIRE_CACHED") == "1"
@@ -251,9 +163,14 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
             raise ExecutionError(f"notebook {path} does not exist")
         keys[slug] = cache.cache_key(path, prof)
     _remove_stale_folders()
-    with cache.lock():  # a second build on this checkout waits, then finds these executions cached
-        missing = [slug for slug in slugs if cache.load(keys[slug]) is None]
-        errors = _execute_missing(missing, keys, nb_dir, jobs, timeout, prof, require_cached, log)
+    try:
+        with cache.lock():  # a second build on this checkout waits, then finds these executions cached
+            missing = [slug for slug in slugs if cache.load(keys[slug]) is None]
+            errors = _execute_missing(missing, keys, nb_dir, jobs, timeout, prof, require_cached, log)
+    except KeyboardInterrupt:  # outside the workers' run (waiting for the lock, starting them)
+        raise Interrupted("interrupted (Ctrl-C); executions that finished are cached, nothing else") from None
+    except OSError as exc:  # the cache folder cannot be made or read
+        raise ExecutionError(f"notebook execution failed: {exc}") from None
     if errors:
         raise ExecutionError("notebook execution failed:\n" + "\n\n".join(errors))
 
@@ -274,11 +191,12 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
     return results
 
 
-def accept(folder: Path, nb_dir: Path = NOTEBOOKS, log=print) -> int:
+def accept(folder: Path, nb_dir: Path | None = None, log=print) -> int:
     """Copy into the cache the entries under `folder` (a shard's upload) that are executions of the
     current notebooks: an entry is taken only under a key computed here from the notebooks, if it
     verifies (cache.load) and its code cells are exactly this notebook's standalone form. Raises
     ExecutionError naming each entry refused; returns how many were accepted."""
+    nb_dir = nb_dir or NOTEBOOKS
     prof = cache.profile()
     expected = {cache.cache_key(nb_dir / f"{s}.ipynb", prof): s for s in all_slugs(nb_dir)}
     refused, accepted = [], 0
@@ -327,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                 nbformat.write(result.notebook, str(args.write / f"{slug}.ipynb"))
     except (ExecutionError, cache.NotebookSourceError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 130 if isinstance(exc, Interrupted) else 1
     return 0
 
 

@@ -10,8 +10,10 @@ executes nothing (it runs with NOTES_REQUIRE_CACHED=1 to prove it).
 
 What nbmake runs is each notebook's standalone form (notesbuild/standalone.py),
 alone in an empty folder `.cache/nbtest/<slug>/`, with this repository off the
-kernel's path: the test of a notebook is also the test of its download. nbmake
-runs a copy, not the source, because --overwrite writes the outputs back.
+kernel's path and the runtime-package import guard installed (the environment of
+notesbuild/kernel.py, IPYTHONDIR included): the test of a notebook is also the
+test of its download. nbmake runs a copy, not the source, because --overwrite
+writes the outputs back.
 """
 
 from __future__ import annotations
@@ -68,9 +70,7 @@ def ingest(executed_path: Path) -> None:
                            "they changed during the test run")
     seconds = _seconds(nb)
     prof = cache.profile()
-    execute.stamp(nb, source.stem, seconds, prof)
-    key = cache.cache_key(source, prof)
-    cache.store(nb, execute.record_for(nb, key, source.stem))
+    execute.finish(nb, source.stem, seconds, cache.cache_key(source, prof), prof)
     print(f"  {source.stem:<24} executed {seconds:7.1f} s (nbmake)")
 
 

@@ -45,7 +45,8 @@ def new_post(section: str, slug: str, title: str | None = None, root: Path = ROO
     taken += [str(p.relative_to(root)) for p in (root / "docs").glob(f"*/{slug}.md") if p != page]
     if taken:
         raise ValueError(f"{', '.join(taken)} already exists: choose another slug")
-    fields = {"title": title or slug, "slug": slug, "section": section,
+    # the section's name is the one tag the template starts with (the site's tag list holds every section name)
+    fields = {"title": title or slug, "slug": slug, "section": section, "tag": known[section],
               "date": (today or dt.date.today()).isoformat()}
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text((TEMPLATES / "post.md").read_text(encoding="utf-8").format(**fields), encoding="utf-8")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from mkdocs.exceptions import PluginError
 
-FIGURE_META = "mlnotes"  # snippets/viz.py
-VALUES_MIME = "application/vnd.mlnotes.values+json"  # snippets/report.py
+from snippets.protocol import METADATA_KEY as FIGURE_META  # output metadata of snippets/viz.py show()
+from snippets.protocol import VALUES_MIME  # snippets/report.py publish()
 
 
 class OutputError(PluginError):
@@ -26,6 +26,7 @@ class Figure:
     ext: str  # "svg" | "png"
     content: bytes
     cell: int
+    thumbnail: bytes | None = None  # a small PNG for the post's card (snippets/viz.py, show)
 
 
 @dataclass
@@ -41,7 +42,8 @@ def read(slug: str, nb) -> Produced:
             if output.get("output_type") == "error":
                 raise OutputError(f"notebooks/{slug}.ipynb: cell {index} has an error output; it is not published")
             data = output.get("data", {})
-            name = output.get("metadata", {}).get(FIGURE_META, {}).get("figure")
+            meta = output.get("metadata", {}).get(FIGURE_META, {})
+            name = meta.get("figure")
             if name:
                 if name in out.figures:
                     raise OutputError(f"notebooks/{slug}.ipynb: figure '{name}' is shown twice (cell {index})")
@@ -51,6 +53,8 @@ def read(slug: str, nb) -> Produced:
                     out.figures[name] = Figure("png", base64.b64decode(data["image/png"]), index)
                 else:
                     raise OutputError(f"notebooks/{slug}.ipynb: figure '{name}' (cell {index}) has no SVG or PNG data")
+                if meta.get("thumbnail"):
+                    out.figures[name].thumbnail = base64.b64decode(meta["thumbnail"])
             for key, value in data.get(VALUES_MIME, {}).items():
                 if key in out.values:
                     raise OutputError(f"notebooks/{slug}.ipynb: value '{key}' is published twice (cell {index})")

@@ -17,7 +17,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.utils.meta import get_data
 
 from notesbuild import cache, checkmarks, execute, outputs
-from notesbuild.hooks import FIGURE_RE, VALUE_RE, _front_matter  # the build's own readers
+from notesbuild.hooks.pages import FIGURE_RE, VALUE_RE  # the build's own readers
+from notesbuild.posts import front_matter as _front_matter
 
 DOCS = cache.ROOT / "docs"
 

@@ -20,8 +20,7 @@ from pathlib import Path
 import nbformat
 
 from notesbuild import cache
-
-META = "mlnotes"  # cell.metadata["mlnotes"]["inlined"] = "snippets/<name>.py"
+from snippets.protocol import METADATA_KEY as META  # cell.metadata[META]["inlined"] = "snippets/<name>.py"
 
 INTRO = """\
 ## 本 notebook 用到的共享代码

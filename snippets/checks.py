@@ -16,7 +16,7 @@ prints `equations checked: k/m` per page (notesbuild/checkmarks.py).
 import numpy as np
 from IPython.display import display
 
-CHECK_MIME = "application/vnd.mlnotes.check+json"  # read by notesbuild/checkmarks.py
+from snippets.protocol import CHECK_MIME  # read by notesbuild/checkmarks.py
 
 
 def _array(x) -> np.ndarray:

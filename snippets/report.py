@@ -8,11 +8,12 @@ MIME type of their own that the site build reads; a page writes
 """
 
 import json
+import math
 import numbers
 
 from IPython.display import display
 
-VALUES_MIME = "application/vnd.mlnotes.values+json"
+from snippets.protocol import VALUES_MIME
 
 
 def _plain(value):
@@ -21,6 +22,8 @@ def _plain(value):
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
+        if not math.isfinite(value):  # JSON would carry it as a string, and the page would print "nan"
+            raise ValueError(f"publish() takes finite numbers, got {value}")
         return float(value)
     if hasattr(value, "item"):  # numpy / torch scalars
         return _plain(value.item())

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from IPython.display import display
 
-STAMP_MIME = "application/vnd.mlnotes.stamp+json"  # read by the build for the reproducibility stamp
+from snippets.protocol import STAMP_MIME  # read by the build for the reproducibility stamp
 
 PROFILES = ("quick", "full")
 

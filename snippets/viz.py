@@ -6,7 +6,9 @@
     show(fig, "samples", fmt="png")   # compact PNG (dense scatter plots)
 
 A page places the figure with `![caption](nb:forward)`; the build takes the
-image from this output, so every figure on the site comes from execution.
+image from this output, so every figure on the site comes from execution. The
+first figure (or the one shown with thumbnail=True) also gives the post's card
+its picture.
 """
 
 import base64
@@ -16,7 +18,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-FIGURE_META = "mlnotes"
+from snippets.protocol import METADATA_KEY as FIGURE_META  # output metadata the build reads
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
@@ -56,13 +59,30 @@ def figure_bytes(fig, fmt: str = "svg", dpi: int = 120, colors: int = 64) -> byt
     return out.getvalue()
 
 
-def show(fig, name: str, fmt: str = "svg", dpi: int = 120) -> None:
-    """Display `fig` as an output named `name` (the page refers to it as nb:name) and close it."""
+_first_shown = [False]  # the first figure of a notebook also carries a thumbnail for the site's cards
+THUMBNAIL_WIDTH = 400   # pixels: twice the width of a card's image
+
+
+def thumbnail_bytes(fig) -> bytes:
+    """A small palette PNG of `fig`, THUMBNAIL_WIDTH pixels wide, for the site's post cards."""
+    return figure_bytes(fig, "png", dpi=THUMBNAIL_WIDTH / fig.get_size_inches()[0], colors=32)
+
+
+def show(fig, name: str, fmt: str = "svg", dpi: int = 120, thumbnail: bool = False) -> None:
+    """Display `fig` as an output named `name` (the page refers to it as nb:name) and close it.
+
+    thumbnail=True makes it the post's picture on the home and section pages (the site takes the
+    first figure otherwise): either way a small PNG of it travels in the output's metadata.
+    """
     data = figure_bytes(fig, fmt, dpi)
+    meta = {"figure": name}
+    if thumbnail or not _first_shown[0]:
+        meta["thumbnail"] = base64.b64encode(thumbnail_bytes(fig)).decode("ascii")
+        _first_shown[0] = True
     plt.close(fig)
     if fmt == "svg":
         bundle = {"image/svg+xml": data.decode("utf-8")}
     else:
         bundle = {"image/png": base64.b64encode(data).decode("ascii")}
     bundle["text/plain"] = f"<figure {name}>"
-    display(bundle, metadata={FIGURE_META: {"figure": name}}, raw=True)
+    display(bundle, metadata={FIGURE_META: meta}, raw=True)

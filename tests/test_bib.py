@@ -105,7 +105,13 @@ def test_duplicate_key_names_both_lines():
     ("@inproceedings{k, author={A, B}, title={T}, year={2020}, eprint={2001.00001}}", r"@inproceedings lacks booktitle"),
     ("@thesis{k, author={A, B}, title={T}, year={2020}, eprint={2001.00001}}", r"entry 'k': unknown type @thesis"),
     ("\n\n@misc{k, author={A, B}, title={T, year={2020}}", r"test.bib:3: entry 'k'.*(unbalanced|not closed|expected)"),
-    ("@misc{k author={A}}", r"test.bib:1: entry 'k': expected ',' or '}'"),
+    ("@misc{k author={A}}", r"test.bib:1: entry 'k': Expected comma after entry key"),
+    ("@misc{k, author={A, B}, title={T}, year={2020}, month=janvier, eprint={2001.00001}}",
+     r"test.bib:1: entry 'k', field 'month': 'janvier' is a macro this site does not define"),
+    ("@misc{k, author={A, B}, title=T, year={2020}, eprint={2001.00001}}", r"field 'title': 'T' is a macro"),
+    ("@misc{k, author={A, B}, title={T}, year={2020}, eprint={1.2}, eprinttype={HAL}}", r"is not an arXiv id"),
+    ("@misc{k, author={A, B}, title={T}, year={2020}, eprint={2001.00001}, eprinttype={HAL}}",
+     r"only arXiv eprints are linked \(eprinttype"),
     ("@misc{k, title={A} # {B}}", r"'#' concatenation is not supported"),
     ("@misc{k, title={A}, title={B}}", r"field 'title' is given twice"),
     ("@misc{, title={A}}", r"test.bib:1: @misc entry has no key"),
@@ -114,6 +120,55 @@ def test_duplicate_key_names_both_lines():
 def test_malformed_entry_names_file_line_and_key(text, message):
     with pytest.raises(bib.BibError, match=message):
         bib.parse(text, "test.bib")
+
+
+# A real DBLP export, pasted as DBLP gives it: names "First Last" over several lines, a TeX accent,
+# archivePrefix in camel case, and the export's own bookkeeping (timestamp, biburl, bibsource).
+DBLP = r"""
+@article{DBLP:journals/corr/ShiCHTABRW16,
+  author    = {Wenzhe Shi and
+               Jose Caballero and
+               Ferenc Husz{\'{a}}r and
+               Johannes Totz and
+               Andrew P. Aitken and
+               Rob Bishop and
+               Daniel Rueckert and
+               Zehan Wang},
+  title     = {Real-Time Single Image and Video Super-Resolution Using an Efficient
+               Sub-Pixel Convolutional Neural Network},
+  journal   = {CoRR},
+  volume    = {abs/1609.05158},
+  year      = {2016},
+  url       = {http://arxiv.org/abs/1609.05158},
+  archivePrefix = {arXiv},
+  eprint    = {1609.05158},
+  timestamp = {Mon, 13 Aug 2018 16:47:09 +0200},
+  biburl    = {https://dblp.org/rec/journals/corr/ShiCHTABRW16.bib},
+  bibsource = {dblp computer science bibliography, https://dblp.org}
+}
+"""
+
+
+def test_dblp_export_parses_as_pasted():
+    entry = bib.parse(DBLP, "dblp.bib")["DBLP:journals/corr/ShiCHTABRW16"]
+    assert entry.line == 2 and entry.type == "article"
+    assert not {"timestamp", "biburl", "bibsource"} & set(entry.fields)  # export-only, dropped
+    assert entry.author_text().startswith("Wenzhe Shi, Jose Caballero, Ferenc Huszár, Johannes Totz")
+    assert entry.short() == ("Shi et al. 2016. Real-Time Single Image and Video Super-Resolution "
+                             "Using an Efficient Sub-Pixel Convolutional Neural Network")
+    assert entry.venue_text() == "CoRR abs/1609.05158, 2016"
+    assert entry.links() == [("arXiv:1609.05158", "https://arxiv.org/abs/1609.05158")]
+    out = bib.cite("见 [@DBLP:journals/corr/ShiCHTABRW16, 图 2]。\n", "docs/x.md", {entry.key: entry})
+    assert "&#91;1, 图 2&#93;" in out and "Ferenc Huszár" in out
+
+
+def test_month_macros_and_newer_dblp_fields():
+    text = DBLP.replace("archivePrefix = {arXiv},", "eprinttype = {arXiv},\n  month = jan,")
+    entry = bib.parse(text, "dblp.bib")["DBLP:journals/corr/ShiCHTABRW16"]
+    assert (entry.fields["month"], entry.fields["eprinttype"]) == ("jan", "arXiv")
+    # negative control: a field the site does not know is still an error, named with its line
+    with pytest.raises(bib.BibError, match=r"dblp.bib:2: entry 'DBLP:journals/corr/ShiCHTABRW16': unknown field isnn"):
+        bib.parse(DBLP.replace("journal   =", "isnn = {1},\n  journal   ="), "dblp.bib")
 
 
 def test_bib_error_stops_mkdocs():

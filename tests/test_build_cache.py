@@ -32,7 +32,7 @@ def make_nb(path, *cells, stamp=True):
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    """A miniature repo: notebooks/, snippets/, requirements.txt and an empty cache."""
+    """A miniature repo: notebooks/, snippets/, the runtime lock and an empty cache."""
     (tmp_path / "notebooks").mkdir()
     snip = tmp_path / "snippets"
     snip.mkdir()
@@ -41,9 +41,10 @@ def repo(tmp_path, monkeypatch):
     (snip / "beta.py").write_text("B = 41\n")
     (snip / "gamma.py").write_text("C = 0\n")
     (snip / "runtime.py").write_text(FAKE_RUNTIME)
-    (tmp_path / "requirements.txt").write_text("numpy==2.4.6\n")
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "runtime.txt").write_text("numpy==2.4.6\n")
     monkeypatch.setattr(cache, "SNIPPETS", snip)
-    monkeypatch.setattr(cache, "REQUIREMENTS", tmp_path / "requirements.txt")
+    monkeypatch.setattr(cache, "RUNTIME_LOCK", tmp_path / "requirements" / "runtime.txt")
     monkeypatch.setattr(cache, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.setenv("PYTHONPATH", str(cache.ROOT))  # kernel_env must take the repo off the path
     monkeypatch.delenv("NOTES_REQUIRE_CACHED", raising=False)
@@ -74,11 +75,11 @@ def test_snippet_edits_reach_only_importers(repo):
     assert cache.snippet_closure(["from snippets import alpha"], "t") == ["alpha", "beta"]
 
 
-def test_requirements_and_profile_change_key(repo):
+def test_runtime_lock_and_profile_change_key(repo):
     nb = make_nb(repo / "notebooks" / "a.ipynb", ("code", "x = 1"))
     k0 = key(nb)
     assert key(nb, "full") != k0
-    (repo / "requirements.txt").write_text("numpy==2.4.7\n")
+    (repo / "requirements" / "runtime.txt").write_text("numpy==2.4.7\n")
     assert key(nb) != k0
 
 
@@ -203,7 +204,7 @@ def test_notebook_without_setup_has_no_stamp_and_fails(repo):
 def test_failure_in_an_inlined_snippet_names_the_module(repo):
     (repo / "snippets" / "beta.py").write_text("B = undefined_name\n")
     make_nb(repo / "notebooks" / "a.ipynb", ("code", "from snippets import alpha"))
-    with pytest.raises(execute.ExecutionError, match=r"a.ipynb: cell 1 failed: NameError"):
+    with pytest.raises(execute.ExecutionError, match=r"a.ipynb: cell 1 failed: NameError: .* \(raised in snippets/beta.py, line 1\)"):
         execute.ensure_executed(nb_dir=repo / "notebooks", jobs=1)
 
 

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from notesbuild import gitdates, hooks
+from notesbuild import gitdates, posts
+from notesbuild.state import Post
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -47,13 +48,12 @@ def test_a_post_is_updated_only_by_a_later_commit(repo, monkeypatch):
     (repo / "notebooks" / "b.ipynb").write_text("{}")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "nb", date="2026-01-02T18:00:00+08:00")  # same day as docs/b.md
-    posts = {f"{s}.md": hooks.Post(f"s/{s}.md", s, dt.date(2025, 12, 1), "s", [], s, "") for s in "ab"}
-    monkeypatch.setattr(hooks, "_posts", posts)
+    found = {f"{s}.md": Post(f"s/{s}.md", s, dt.date(2025, 12, 1), "s", [], s, "") for s in "ab"}
     real = gitdates.commit_dates
     monkeypatch.setattr(gitdates, "commit_dates", lambda paths: real(paths, repo))
-    hooks._add_git_dates("docs")
-    assert hooks._posts["a.md"].updated == dt.datetime(2026, 3, 4, 10, tzinfo=dt.UTC)  # edited later
-    assert hooks._posts["b.md"].updated is None  # page and notebook added on the same day
+    posts.add_git_dates(found, "docs")
+    assert found["a.md"].updated == dt.datetime(2026, 3, 4, 10, tzinfo=dt.UTC)  # edited later
+    assert found["b.md"].updated is None  # page and notebook added on the same day
 
 
 def test_no_repository_means_no_dates(tmp_path_factory):
@@ -69,9 +69,22 @@ def test_shallow_clone_means_no_dates(tmp_path_factory, repo):
 
 
 def test_meta_line_shows_update_only_when_later():
-    post = hooks.Post("generative/demo.md", "演示", dt.date(2026, 1, 1), "generative", ["t"], "demo", "摘要")
-    assert hooks._updated_html(post) == ""
+    from mkdocs.config import load_config
+
+    from notesbuild import partials
+    from notesbuild.state import ROOT
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    post = Post("generative/demo.md", "演示 <b>", dt.date(2026, 1, 1), "generative", ["t"], "demo", "摘要",
+                prerequisites=["ddpm"])
+
+    def meta():
+        return partials.render(config, "post-meta", post=post, section="生成模型", section_url="../",
+                               read_first=[("DDPM <1>", "../ddpm/")], actions="")
+
+    assert "更新于" not in meta()
     post.updated = dt.datetime(2026, 1, 1, 23, tzinfo=dt.UTC)
-    assert hooks._updated_html(post) == ""
+    assert "更新于" not in meta()
     post.updated = dt.datetime(2026, 2, 3, 9, tzinfo=dt.UTC)
-    assert "更新于 <time datetime=\"2026-02-03T09:00:00+00:00\">2026-02-03</time>" in hooks._updated_html(post)
+    assert "更新于 <time datetime=\"2026-02-03T09:00:00+00:00\">2026-02-03</time>" in meta()
+    assert '先读：<a href="../ddpm/">DDPM &lt;1&gt;</a>' in meta()  # texts are escaped

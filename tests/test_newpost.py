@@ -11,7 +11,7 @@ import pytest
 from notesbuild import cache, newpost
 
 ROOT = cache.ROOT
-COPY = ["mkdocs.yml", "requirements.txt", "package-lock.json", "ruff.toml", "notesbuild", "snippets", "overrides"]
+COPY = ["mkdocs.yml", "requirements", "package-lock.json", "ruff.toml", "notesbuild", "snippets", "overrides"]
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ import sys
 import nbformat
 import pytest
 
-from notesbuild import cache, execute, standalone
+from notesbuild import cache, execute, importguard, standalone
 
 ROOT = cache.ROOT
 NOTEBOOKS = execute.all_slugs()
-ALLOWED = {"torch", "numpy", "scipy", "sklearn", "matplotlib", "IPython", "snippets",
-           "PIL"}  # Pillow: a dependency of matplotlib (snippets/viz.py quantises PNG figures with it)
+ALLOWED = {*importguard.RUNTIME, importguard.OWN}  # one list: the build's import guard refuses the rest
 
 
 def notebook(slug):

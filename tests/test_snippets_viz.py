@@ -33,3 +33,18 @@ def test_svg_is_deterministic():
     a, b = figure_bytes(scatter(), "svg"), figure_bytes(scatter(), "svg")
     assert a == b and a.startswith(b"<?xml")
     plt.close("all")
+
+
+def test_first_figure_and_tagged_figure_carry_a_thumbnail(monkeypatch):
+    import base64
+
+    from snippets import viz
+
+    shown = []
+    monkeypatch.setattr(viz, "display", lambda bundle, metadata, raw: shown.append(metadata[viz.FIGURE_META]))
+    monkeypatch.setattr(viz, "_first_shown", [False])
+    for name, tag in [("a", False), ("b", False), ("c", True)]:
+        viz.show(scatter(), name, fmt="png", thumbnail=tag)
+    assert [("thumbnail" in m) for m in shown] == [True, False, True]
+    thumb = Image.open(io.BytesIO(base64.b64decode(shown[0]["thumbnail"])))
+    assert abs(thumb.width - viz.THUMBNAIL_WIDTH) < 0.2 * viz.THUMBNAIL_WIDTH and thumb.mode == "P"

@@ -42,8 +42,11 @@ async () => {
     const cap = f.querySelector("figcaption");
     if (!cap || !cap.textContent.trim()) out.figures.push(`figure ${i + 1} has no caption`);
   });
+  // an image needs alt text, unless it is decorative (alt="") inside a link that names its target
   document.querySelectorAll(".md-content img").forEach(img => {
-    if (!(img.getAttribute("alt") || "").trim()) out.alts.push(img.getAttribute("src"));
+    const alt = img.getAttribute("alt");
+    const named = alt === "" && (img.closest("a")?.textContent || "").trim();
+    if (!(alt || "").trim() && !named) out.alts.push(img.getAttribute("src"));
   });
   // (\eqref links inside SVG math carry xlink:href: resolve the attribute)
   document.querySelectorAll("a[href], mjx-container a").forEach(a =>
@@ -159,7 +162,8 @@ def test_no_page_loads_code_or_styles_from_another_site():
     assert not remote, f"pages that load scripts or styles from elsewhere: {remote}"
 
 
-SHOTS = [("post", "generative/ddpm/"), ("notebook", "notebooks/ddpm/")]
+SHOTS = [("post", "generative/ddpm/"), ("notebook", "notebooks/ddpm/"), ("home", ""), ("section", "generative/"),
+         ("notebooks", "notebooks/")]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
