@@ -119,8 +119,11 @@ def test_feed_is_linked_and_lists_every_post(browser, base_url):
     assert response.ok
     root = ET.fromstring(response.body())
     titles = [e.findtext("{http://www.w3.org/2005/Atom}title") for e in root.iter("{http://www.w3.org/2005/Atom}entry")]
-    home = page.evaluate("() => [...document.querySelectorAll('.md-content li strong a')].map(a => a.textContent)")
-    assert titles == home, "the feed and the home page list the same posts, newest first"
+    latest = page.evaluate("() => [...document.querySelectorAll('#latest + ul a')].map(a => a.textContent)")
+    cards = page.evaluate("() => [...document.querySelectorAll('.post-card__title')].map(a => a.textContent)")
+    assert sorted(titles) == sorted(cards), "the feed and the home page's cards list the same posts"
+    assert latest == titles[:len(latest)] and len(latest) == min(6, len(titles)), \
+        "the home page's 最新文章 are the feed's newest entries, newest first"
     page.context.close()
     assert not problems, "; ".join(problems)
 
