@@ -19,13 +19,11 @@ reports a miss. `lock()` serialises executions between builds on one checkout.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -35,6 +33,7 @@ from pathlib import Path
 
 import nbformat
 
+from notesbuild import imports
 from snippets.protocol import METADATA_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,38 +78,12 @@ def code_sources(nb: nbformat.NotebookNode) -> list[str]:
     return [cell.source for cell in nb.cells if cell.cell_type == "code"]
 
 
-_MAGIC = re.compile(r"^\s*[%!]")
-
-
 def snippet_imports(source: str, origin: str) -> set[str]:
-    """Names of `snippets` modules imported by a piece of Python source."""
-    text = "\n".join("" if _MAGIC.match(line) else line for line in source.splitlines())
+    """Names of `snippets` modules imported by a piece of Python source (notesbuild/imports.py)."""
     try:
-        tree = ast.parse(text)
+        return imports.snippet_modules(source)
     except SyntaxError as exc:
         raise NotebookSourceError(f"{origin}: syntax error at line {exc.lineno}: {exc.msg}") from exc
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                parts = alias.name.split(".")
-                if parts[0] == "snippets" and len(parts) > 1:
-                    found.add(parts[1])
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative import inside snippets/
-                if node.module:
-                    found.add(node.module.split(".")[0])
-                else:
-                    found.update(alias.name for alias in node.names)
-                continue
-            parts = (node.module or "").split(".")
-            if parts[0] != "snippets":
-                continue
-            if len(parts) > 1:
-                found.add(parts[1])
-            else:
-                found.update(alias.name for alias in node.names)
-    return found
 
 
 def snippet_closure(sources: list[str], origin: str, snippets_dir: Path | None = None) -> list[str]:

@@ -264,3 +264,15 @@ def test_storing_an_entry_twice_keeps_one_complete_entry(repo):
     cache.store(executed, record)
     assert cache.load(k) is not None
     assert not [p for p in cache.CACHE_DIR.iterdir() if p.name.startswith(".")]  # no temporary folders left
+
+
+def test_one_import_scanner_reads_every_form():
+    from notesbuild import imports
+
+    src = ("import numpy as np\nfrom scipy import stats\n__import__('pandas')\nimportlib.import_module('yaml.x')\n"
+           "%matplotlib inline\nimport snippets.alpha\nfrom snippets import beta, gamma\nfrom snippets.delta import f\n"
+           "from .eps import g\nfrom . import zeta\n")
+    assert imports.top_level(src) == {"numpy", "scipy", "pandas", "yaml", "snippets"}
+    assert imports.snippet_modules(src) == {"alpha", "beta", "gamma", "delta", "eps", "zeta"}
+    with pytest.raises(SyntaxError):
+        imports.imported_names("import (")

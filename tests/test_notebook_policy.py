@@ -1,12 +1,11 @@
 """Rules every notebook and page follows (CONTRIBUTING.md)."""
 
-import ast
 import sys
 
 import nbformat
 import pytest
 
-from notesbuild import cache, execute, importguard, standalone
+from notesbuild import cache, execute, importguard, imports, standalone
 
 ROOT = cache.ROOT
 NOTEBOOKS = execute.all_slugs()
@@ -17,22 +16,7 @@ def notebook(slug):
     return nbformat.read(str(ROOT / "notebooks" / f"{slug}.ipynb"), as_version=4)
 
 
-def imported_roots(source: str) -> set[str]:
-    """Top-level packages a piece of code imports: import statements, and __import__("x") or
-    importlib.import_module("x") with a literal name."""
-    tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                               for line in source.splitlines()))
-    roots = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and not node.level:
-            roots.add((node.module or "").split(".")[0])
-        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-              and isinstance(node.args[0].value, str)
-              and (getattr(node.func, "id", None) == "__import__" or getattr(node.func, "attr", None) == "import_module")):
-            roots.add(node.args[0].value.split(".")[0])
-    return roots
+imported_roots = imports.top_level  # the build's own scanner (notesbuild/imports.py)
 
 
 def test_import_scan_sees_dynamic_imports():
