@@ -31,13 +31,11 @@ install: $(INSTALLED)
 # (Re)install when a lock changes: `uv pip sync` installs exactly the locks, hashes checked,
 # and removes what they no longer list. The repo is deliberately NOT on the venv's path:
 # notebooks run in their standalone form, in an empty folder (notesbuild/standalone.py),
-# which proves that a downloaded notebook needs nothing from this repo. (Venvs made
-# before that had a mlnotes.pth; it is removed.)
+# which proves that a downloaded notebook needs nothing from this repo.
 $(INSTALLED): $(LOCKS) package.json package-lock.json Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/uv.txt
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes $(addprefix --find-links=,$(TORCH_CPU)) $(LOCKS)
-	rm -f $(VENV)/lib/python*/site-packages/mlnotes.pth
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 

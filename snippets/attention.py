@@ -7,10 +7,10 @@
 RoPE rotates the pair of coordinates (x_i, x_{i+d/2}) by the angle m * theta_i at
 position m, theta_i = base^(-2i/d), i = 0 .. d/2 - 1 (Su et al. 2021). This is the
 half-split pairing of GPT-NeoX and the Hugging Face LLaMA port; RoFormer's paper and
-Meta's original LLaMA code pair neighbours (x_{2i}, x_{2i+1}) instead.
-`interleaved_to_half` is the permutation between the two: applying it to q and k
-(or to the rows of W_q and W_k, per head) makes the two conventions give the same
-attention scores.
+Meta's original LLaMA code pair neighbours (x_{2i}, x_{2i+1}) instead. Permuting
+the last dimension from (x0, x1, x2, ...) to (x0, x2, ..., x1, x3, ...) in q and k (or
+in the rows of W_q and W_k, per head) makes the two conventions give the same attention
+scores (tests/test_snippets_attention.py checks it).
 """
 
 import torch
@@ -44,11 +44,6 @@ def rotate_half(x: torch.Tensor) -> torch.Tensor:
 def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     """Rotate each half-split pair of x (..., T, d) by its angle: R_m x = x * cos + rotate_half(x) * sin."""
     return x * cos + rotate_half(x) * sin
-
-
-def interleaved_to_half(x: torch.Tensor) -> torch.Tensor:
-    """Permute the last dimension from (x0, x1, x2, x3, ...) to (x0, x2, ..., x1, x3, ...)."""
-    return torch.cat([x[..., 0::2], x[..., 1::2]], dim=-1)
 
 
 def sinusoidal_pe(positions: torch.Tensor, d: int, base: float = 10_000.0) -> torch.Tensor:

@@ -7,7 +7,6 @@ import torch
 
 from snippets.attention import (
     apply_rope,
-    interleaved_to_half,
     rope_cos_sin,
     rope_frequencies,
     rotate_half,
@@ -61,6 +60,11 @@ def test_scores_depend_on_offset_only():
     scores = qm @ kn.T  # (m, n)
     for m, n in [(0, 5), (10, 15), (40, 45), (50, 3), (63, 16)]:
         assert abs(scores[m, n] - scores[m - min(m, n), n - min(m, n)]) < 1e-12
+
+
+def interleaved_to_half(x: torch.Tensor) -> torch.Tensor:
+    """Permute the last dimension from (x0, x1, x2, x3, ...) to (x0, x2, ..., x1, x3, ...)."""
+    return torch.cat([x[..., 0::2], x[..., 1::2]], dim=-1)
 
 
 def test_half_split_equals_interleaved_complex_after_permutation():
