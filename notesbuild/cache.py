@@ -49,11 +49,16 @@ class NotebookSourceError(Exception):
     """A notebook (or a snippet it imports) cannot be read or parsed."""
 
 
+class SettingsError(ValueError):
+    """A setting from the environment or the command line (NOTES_PROFILE, NOTES_THREADS,
+    NOTES_CELL_TIMEOUT, --shard) that cannot be used; the message names it and what is expected."""
+
+
 def profile() -> str:
     """The execution profile from NOTES_PROFILE (default quick); anything else is an error."""
     value = os.environ.get("NOTES_PROFILE", "quick")
     if value not in PROFILES:
-        raise ValueError(f"NOTES_PROFILE={value!r}: expected one of {PROFILES}")
+        raise SettingsError(f"NOTES_PROFILE={value!r}: expected one of {PROFILES}")
     return value
 
 
@@ -63,7 +68,7 @@ def threads() -> str:
     gives other numbers with other thread counts; one fixed count makes every build and test agree."""
     value = os.environ.get("NOTES_THREADS", "1")
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"NOTES_THREADS={value!r}: expected a positive integer")
+        raise SettingsError(f"NOTES_THREADS={value!r}: expected a positive integer")
     return value
 
 

@@ -42,7 +42,7 @@ def cell_timeout() -> int:
     """Seconds a cell may run: NOTES_CELL_TIMEOUT (default 600)."""
     value = os.environ.get("NOTES_CELL_TIMEOUT", "600")
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"NOTES_CELL_TIMEOUT={value!r}: expected a whole number of seconds, e.g. 600")
+        raise cache.SettingsError(f"NOTES_CELL_TIMEOUT={value!r}: expected a whole number of seconds, e.g. 600")
     return int(value)
 
 
@@ -64,9 +64,9 @@ def shard(slugs: list[str], spec: str) -> list[str]:
     try:
         i, n = (int(x) for x in spec.split("/"))
     except ValueError:
-        raise ValueError(f"--shard {spec!r}: expected I/N, e.g. 2/4") from None
+        raise cache.SettingsError(f"--shard {spec!r}: expected I/N, e.g. 2/4") from None
     if not 1 <= i <= n:
-        raise ValueError(f"--shard {spec!r}: need 1 <= I <= N")
+        raise cache.SettingsError(f"--shard {spec!r}: need 1 <= I <= N")
     return sorted(slugs)[i - 1::n]
 
 
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             args.write.mkdir(parents=True, exist_ok=True)
             for slug, result in results.items():
                 nbformat.write(result.notebook, str(args.write / f"{slug}.ipynb"))
-    except (ExecutionError, cache.NotebookSourceError, ValueError) as exc:
+    except (ExecutionError, cache.NotebookSourceError, cache.SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 130 if isinstance(exc, Interrupted) else 1
     return 0

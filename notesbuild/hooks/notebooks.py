@@ -45,8 +45,8 @@ def _repair_jupyter_cache(folder: Path) -> None:
 def on_files(files: Files, config) -> Files:
     try:
         results = execute.ensure_executed()
-    except (execute.ExecutionError, cache.NotebookSourceError, ValueError) as exc:
-        raise PluginError(str(exc)) from None
+    except (execute.ExecutionError, cache.NotebookSourceError, cache.SettingsError) as exc:
+        raise PluginError(str(exc)) from None  # a named fault: its message says where; any other error keeps its traceback
     for slug, result in results.items():
         STATE.checks[slug] = checkmarks.annotate(result.notebook)  # anchors the page's ✓ marks link to
         _write_if_changed(SITE_NOTEBOOKS / f"{slug}.ipynb", cache.nbformat.writes(result.notebook).encode("utf-8"))
