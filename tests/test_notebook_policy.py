@@ -1,5 +1,7 @@
 """Rules every notebook and page follows (CONTRIBUTING.md)."""
 
+import ast
+import re
 import sys
 
 import nbformat
@@ -42,12 +44,66 @@ def test_imports_only_allowed_packages(slug):
                        f"allowed: {sorted(ALLOWED)} and the stdlib")
 
 
+CHECKS_HEADING = re.compile(r"^## (\d+\. )?检验$", re.M)        # the checks and their negative controls
+NUMBERS_HEADING = re.compile(r"^## (\d+\. )?页面引用的数字$", re.M)  # the published numbers, last
+
+
+def calls(source: str) -> set[str]:
+    """Names of the functions a code cell calls (IPython magics skipped)."""
+    tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()))
+    return {getattr(n.func, "id", None) or getattr(n.func, "attr", "") for n in ast.walk(tree) if isinstance(n, ast.Call)}
+
+
+def structure(nb) -> list[tuple[str, str, set]]:
+    """(section heading, cell kind, functions called) for each cell; the heading is the last H2 above it."""
+    out, section = [], ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            h2 = [line for line in cell.source.splitlines() if line.startswith("## ")]
+            section = h2[-1] if h2 else section
+        out.append((section, cell.cell_type, calls(cell.source) if cell.cell_type == "code" else set()))
+    return out
+
+
+def structure_problems(nb) -> list[str]:
+    cells = structure(nb)
+    code = [(sec, called) for sec, kind, called in cells if kind == "code"]
+    problems = []
+    if not code or "setup" not in code[0][1]:
+        problems.append("the first code cell must call setup() (seed, profile, device)")
+    headings = [sec for sec, _, _ in cells]
+    sections = list(dict.fromkeys(h for h in headings if h))
+    if not sections or not NUMBERS_HEADING.match(sections[-1]):
+        problems.append("the last section must be '## 页面引用的数字' (the published numbers)")
+    if len(sections) < 2 or not CHECKS_HEADING.match(sections[-2]):
+        problems.append("the section before it must be '## 检验' (the checks and their negative controls)")
+    stray = sorted({sec for sec, called in code if any(c.startswith("check_") for c in called)
+                    and not CHECKS_HEADING.match(sec)})
+    if stray:
+        problems.append(f"checks outside the 检验 section: {stray}")
+    if not any("publish" in called for _, called in code):
+        problems.append("the notebook publishes nothing: the page's numbers come from publish()")
+    return problems
+
+
 @pytest.mark.parametrize("slug", NOTEBOOKS)
-def test_setup_first_and_checks_last(slug):
-    code = [c.source for c in notebook(slug).cells if c.cell_type == "code"]
-    assert "setup(" in code[0], f"notebooks/{slug}.ipynb: the first code cell must call setup() (seed, profile, device)"
-    tail = "\n".join(code[-3:])
-    assert "check_" in tail, f"notebooks/{slug}.ipynb: the last cells must check the page's equations"
+def test_notebook_structure(slug):
+    problems = structure_problems(notebook(slug))
+    assert not problems, f"notebooks/{slug}.ipynb: " + "; ".join(problems)
+
+
+def test_structure_rule_fails_on_a_wrong_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import numpy"), nbformat.v4.new_markdown_cell("## 1. 方法"),
+                nbformat.v4.new_code_cell("check_close('a', 1, 1, atol=0)"), nbformat.v4.new_markdown_cell("## 小结"),
+                nbformat.v4.new_code_cell("print(1)  # check_close in a comment is not a check")]
+    assert structure_problems(nb) == [
+        "the first code cell must call setup() (seed, profile, device)",
+        "the last section must be '## 页面引用的数字' (the published numbers)",
+        "the section before it must be '## 检验' (the checks and their negative controls)",
+        "checks outside the 检验 section: ['## 1. 方法']",
+        "the notebook publishes nothing: the page's numbers come from publish()",
+    ]
 
 
 @pytest.mark.parametrize("slug", NOTEBOOKS)

@@ -50,6 +50,6 @@ se = sq.std() / N_SAMPLES**0.5
 variance_z = check_mc("E[(x - mu)^2] = sigma^2", sq.mean(), SIGMA**2, se, k=4, eq="{slug}-variance")
 check_fails("E[(x - mu)^2] = sigma (not squared)",
             lambda: check_mc("E[(x - mu)^2] = sigma", sq.mean(), SIGMA, se, k=4))"""),
-    ("markdown", "## 小结"),
+    ("markdown", "## 页面引用的数字"),
     ("code", "publish(n_samples=N_SAMPLES, variance_z=variance_z)"),
 ]
