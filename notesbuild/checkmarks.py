@@ -86,9 +86,9 @@ class Coverage:
                 f'<a href="{nb_url}#{c.anchor}" title="{html.escape(c.name, quote=True)}">'
                 f'{_number(c.value, c.unit)} &lt; {_number(c.bound, c.unit)}</a>' for c in checks[:MAX_LINKS])
             more = f" 等 {len(checks)} 项" if len(checks) > MAX_LINKS else ""
-            return f'<div class="eq-check"><span class="eq-check-ok">✓ 数值验证</span> {links}{more}</div>'
+            return f'<div class="eq-check" data-search-exclude><span class="eq-check-ok">✓ 数值验证</span> {links}{more}</div>'
         reason = self.unchecked[label]
-        return f'<div class="eq-check eq-check--none">未作数值验证：{html.escape(reason)}</div>'
+        return f'<div class="eq-check eq-check--none" data-search-exclude>未作数值验证：{html.escape(reason)}</div>'
 
 
 def first_line(source: str, markdown: str) -> int:

@@ -22,6 +22,7 @@ from notesbuild.state import STATE, Post, log, timed  # noqa: E402
 FIGURE_RE = re.compile(r"^!\[(?P<caption>[^\n]*)\]\(nb:(?P<name>[\w-]+)\)[ \t]*$", re.M)
 VALUE_RE = re.compile(r"\{\{nb:(?P<name>\w+)(?::(?P<spec>[^}]*))?\}\}")
 STRAY_RE = re.compile(r"\]\(nb:|\{\{\s*nb\b")
+MATH_OPEN_RE = re.compile(r'<(span|div) class="arithmatex">')
 
 
 @timed
@@ -114,6 +115,9 @@ def on_page_content(html_text: str, page, config, files) -> str:
     # anchors and ¶ for labelled equations, each with its ✓ mark linking to the checks on the notebook page
     html_text = equations.add_permalinks(html_text, f"docs/{page.file.src_uri}",
                                          mark=lambda label: cov.mark(label, nb_url))
+    # TeX source is a third of the text and nobody searches for it: keep math out of the search index,
+    # which every reader's first visit downloads (Material skips elements marked data-search-exclude)
+    html_text = MATH_OPEN_RE.sub(r'<\1 class="arithmatex" data-search-exclude>', html_text)
     end = html_text.find("</h1>")
     if end < 0:
         raise PluginError(f"docs/{page.file.src_uri}: the page has no H1 title")

@@ -139,3 +139,15 @@ def test_404_page_in_chinese_offers_search_and_home(browser, scheme):
             assert not problems, problems
     finally:
         server.shutdown()
+
+
+def test_search_index_holds_prose_not_math():
+    """Every first visit downloads the search index: TeX source and check marks stay out of it
+    (data-search-exclude), the posts' prose stays in."""
+    import json
+
+    docs = json.loads((SITE / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    text = "".join(d["text"] for d in docs)
+    assert "\\(" not in text and "\\[" not in text and "\\begin" not in text, "TeX source in the search index"
+    assert "数值验证" not in text, "check marks in the search index"
+    assert any(d["location"].startswith("generative/ddpm/") and "扩散" in d["text"] for d in docs)

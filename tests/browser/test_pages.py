@@ -302,7 +302,7 @@ def test_post_end_screenshots(browser, base_url, scheme):
 
 # ---------------------------------------------------------------- check marks (notesbuild/checkmarks.py)
 
-_MARK = re.compile(r'<div class="eq-block" id="eq-(?P<label>[^"]+)">.*?<div class="eq-check(?P<none> eq-check--none)?">'
+_MARK = re.compile(r'<div class="eq-block" id="eq-(?P<label>[^"]+)">.*?<div class="eq-check(?P<none> eq-check--none)?"[^>]*>'
                    r'(?P<mark>.*?)</div>', re.S)
 _CHECK = re.compile(r'<pre class="nb-check" id="(?P<id>check-\d+)">(?P<text>.*?)</pre>', re.S)
 
