@@ -1,5 +1,5 @@
 """Citations on a page: `[@key]` or `[@a; @b]` becomes numbered links [1][2] in order of first
-citation; a locator after a comma, `[@key, 表 1]` or `[@a, §3; @b]`, is shown inside the link
+citation; a locator after a comma, `[@key, 表 1]`, `[@key, §1; §5]` or `[@a, §3; @b]`, is shown inside the link
 ([1, 表 1]); the `## 参考文献` list is generated at `<!-- references -->` or at the end of the page.
 Code (fenced or inline) is left alone. An unknown key, a malformed citation or a hand-written
 reference section raises BibError naming the page and the line.
@@ -29,12 +29,17 @@ def cite(markdown: str, where: str, entries: dict[str, Entry]) -> str:
     order: dict[str, int] = {}
 
     def replace(m: re.Match, lineno: int) -> str:
-        cites = []
-        for item in m[1].split(";"):
+        cites, items = [], []
+        for item in m[1].split(";"):  # "[@a, §1; §5]": a part without @ continues the locator before it
+            if items and not item.strip().startswith("@"):
+                items[-1] += ";" + item
+            else:
+                items.append(item)
+        for item in items:
             key, _, locator = (part.strip() for part in item.strip().partition(","))
             if not key.startswith("@") or not KEY_RE.fullmatch(key[1:]) or (_ and not locator):
                 raise BibError(f"{where}: malformed citation '{m[0]}' on line {lineno} "
-                               "(write [@key], [@key, 表 1] with a locator, or [@a; @b, §3] for several)")
+                               "(write [@key], [@key, 表 1] with a locator, [@key, §1; §5], or [@a; @b, §3] for several)")
             cites.append((key[1:], locator))
         links = []
         for key, locator in cites:

@@ -222,6 +222,11 @@ def test_locator_is_shown_inside_the_citation(entries):
     assert out.count('<li id="ref-ho2020ddpm">') == 1  # a locator does not make a second reference
 
 
+def test_several_locators_of_one_paper(entries):
+    out = bib.cite("见 [@ho2020ddpm, §1; §5; @vincent2011connection, §3]。\n", "docs/x.md", entries)
+    assert ">&#91;1, §1; §5&#93;</a>" in out and ">&#91;2, §3&#93;</a>" in out
+
+
 @pytest.mark.parametrize("text", ["见 [@ho2020ddpm, ]。", "见 [@ho2020ddpm; ho2020ddpm]。", "见 [@ho2020ddpm"])
 def test_malformed_citation_fails(entries, text):
     with pytest.raises(bib.BibError, match=r"docs/x.md: (malformed|unclosed) citation .* on line 1"):
