@@ -93,5 +93,6 @@ def _outside_code(markdown: str, fn, where: str) -> str:
 def _cite_text(text: str, fn, lineno: int, where: str) -> str:
     text = CITE_RE.sub(lambda m: fn(m, lineno), text)
     if "[@" in text:
-        raise BibError(f"{where}: unclosed citation '[@' on line {lineno} (write [@key])")
+        raise BibError(f"{where}: unclosed citation '[@' on line {lineno} (write [@key]; a locator holds "
+                       "plain text, no `code`)")
     return text
