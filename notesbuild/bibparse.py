@@ -32,7 +32,7 @@ REQUIRED = {
 }
 OPTIONAL = {"volume", "number", "pages", "month", "date", "publisher", "organization", "howpublished",
             "eprint", "archiveprefix", "eprinttype", "primaryclass", "doi", "url", "urldate", "note", "langid",
-            "editor", "series", "address", "isbn"}
+            "editor", "series", "address", "isbn", "edition", "chapter"}
 # Written by exports for their own use and meaningless here: DBLP's record bookkeeping, and its
 # crossref to a proceedings entry that is not in this file (the entry carries its booktitle itself).
 IGNORED = {"bibsource", "biburl", "timestamp", "crossref"}
