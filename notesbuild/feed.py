@@ -1,6 +1,6 @@
 """Atom feed of the posts (RFC 4287), written by the build as `feed.xml` at the site root.
 
-notesbuild/hooks.py calls `atom` with one `Entry` per post (from its front matter;
+notesbuild/hooks/listings.py calls `atom` with one `Entry` per post (from its front matter;
 `updated` from git, see notesbuild/gitdates.py) and adds the result to the site.
 Entries are newest first; the feed's own `updated` is its newest entry's, so the
 file changes only when a post does (no churn between builds).

@@ -21,7 +21,7 @@ import builtins
 import importlib
 import sys
 
-# The packages of requirements.txt that Colab has (PIL: Pillow, matplotlib's image library,
+# The packages of requirements/runtime.txt that Colab has (PIL: Pillow, matplotlib's image library,
 # which snippets/viz.py uses); keep in step with ALLOWED in tests/test_notebook_policy.py.
 RUNTIME = ("torch", "numpy", "scipy", "sklearn", "matplotlib", "IPython", "ipykernel", "PIL")
 OWN = "snippets"  # the notebook's inlined modules
