@@ -190,6 +190,12 @@ def _execute(nb, timeout: int, env: dict, folder: str, log, outcome: dict) -> No
         # the kernel's own log (a "running over TCP without encryption" warning per notebook) is noise
         # here: the kernel only listens on localhost for this one client; errors still show
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        # "graceful" asks the kernel to shut itself down, and ipykernel 7.4 sometimes races its own
+        # iopub socket doing so: a tornado "Socket operation on non-socket" traceback on stderr after
+        # a run that succeeded. Every output has arrived by then (nbclient waits for each cell's idle
+        # status) and the working folder is temporary, so SIGKILL to the kernel's process group is
+        # all the cleanup a finished run needs, and it takes any child processes with it.
+        shutdown_kernel="immediate",
     )
     try:
         client.execute(cwd=folder, env=env, stderr=log)
