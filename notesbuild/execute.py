@@ -164,11 +164,12 @@ def ensure_executed(slugs: list[str] | None = None, *, jobs: int | None = None, 
         keys[slug] = cache.cache_key(path, prof)
     _remove_stale_folders()
     try:
-        with cache.lock():  # a second build on this checkout waits, then finds these executions cached
+        with workers.sigterm_as_interrupt(), cache.lock():  # a second build waits, then finds these cached
             missing = [slug for slug in slugs if cache.load(keys[slug]) is None]
             errors = _execute_missing(missing, keys, nb_dir, jobs, timeout, prof, require_cached, log)
-    except KeyboardInterrupt:  # outside the workers' run (waiting for the lock, starting them)
-        raise Interrupted("interrupted (Ctrl-C); executions that finished are cached, nothing else") from None
+    except KeyboardInterrupt as exc:  # outside the workers' run (waiting for the lock, starting them)
+        raise Interrupted(f"interrupted ({workers.signal_name(exc)}); executions that finished are cached, "
+                          "nothing else") from None
     except OSError as exc:  # the cache folder cannot be made or read
         raise ExecutionError(f"notebook execution failed: {exc}") from None
     if errors:

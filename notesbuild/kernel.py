@@ -15,7 +15,9 @@ kernel's stderr is relayed (or, when it died, quoted in the error).
 Interrupts: nbclient runs in a thread of its own, so it installs no SIGINT handler (its
 handler tears the kernel down under the running cell and fails later on an AssertionError).
 The calling thread owns SIGINT: it interrupts the kernel, whose cell then stops with
-KeyboardInterrupt, and every later notebook of this process is refused (Interrupted).
+KeyboardInterrupt, and every later notebook of this process is refused (Interrupted). SIGTERM
+(a runner cancelling the job, `kill`, `timeout`) is taken the same way, except that it kills the
+kernel at once instead of waiting for its cell to stop.
 """
 
 from __future__ import annotations
@@ -45,24 +47,26 @@ class ExecutionError(Exception):
 
 
 class Interrupted(ExecutionError):
-    """The run was interrupted (Ctrl-C / SIGINT) before this notebook finished."""
+    """The run was interrupted (Ctrl-C / SIGINT, or SIGTERM) before this notebook finished."""
 
 
-# SIGINTs received by this process, when the last one came, the running kernel's process group,
+# SIGINTs (and SIGTERMs) received by this process, when the last one came, the running kernel's process group,
 # and the build's stop flag (a multiprocessing Event)
 _interrupts = {"count": 0, "at": -1.0, "kernel": None, "stop": None}
 
 
 def _on_sigint(signum, frame) -> None:
-    """First SIGINT: interrupt the running kernel's cell. A second: kill the kernel."""
-    if time.monotonic() - _interrupts["at"] < 1:
+    """First SIGINT: interrupt the running kernel's cell. A second, or SIGTERM (stop now, not when
+    the cell allows it): kill the kernel."""
+    if signum == signal.SIGINT and time.monotonic() - _interrupts["at"] < 1:
         return  # the same Ctrl-C, from the terminal and passed on by the parent process too
     _interrupts["count"] += 1
     _interrupts["at"] = time.monotonic()
     pgid = _interrupts["kernel"]
     if pgid:
         try:
-            os.killpg(pgid, signal.SIGINT if _interrupts["count"] == 1 else signal.SIGKILL)
+            gentle = signum == signal.SIGINT and _interrupts["count"] == 1
+            os.killpg(pgid, signal.SIGINT if gentle else signal.SIGKILL)
         except OSError:
             pass
 
@@ -73,10 +77,11 @@ def interrupted() -> bool:
 
 
 def own_sigint(stop=None) -> None:
-    """Take SIGINT in this process (a build worker; see the module docstring); `stop`, when set by
-    the build process, also refuses the notebooks not started yet."""
+    """Take SIGINT and SIGTERM in this process (a build worker; see the module docstring); `stop`,
+    when set by the build process, also refuses the notebooks not started yet."""
     _interrupts["stop"] = stop
     signal.signal(signal.SIGINT, _on_sigint)
+    signal.signal(signal.SIGTERM, _on_sigint)
 
 
 def ipython_dir() -> Path:

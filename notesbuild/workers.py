@@ -9,7 +9,8 @@ Ctrl-C reaches the whole foreground process group: this process and its workers 
 in sessions of their own). Each worker interrupts its kernel's running cell (a second Ctrl-C
 kills the kernel) and starts nothing more; this process drops the notebooks not started and
 raises Interrupted naming what stopped. When only this process gets SIGINT (`kill -INT`), it
-passes it on. Nothing is left: kernels are shut down as after any failure, their temporary
+passes it on. SIGTERM (a runner cancelling the job, `kill`, `timeout`) is taken like Ctrl-C, but
+passed on as SIGTERM: the workers kill their kernels at once. Nothing is left: kernels are shut down as after any failure, their temporary
 folders removed, and an execution is stored whole or not at all.
 """
 
@@ -36,6 +37,7 @@ def run_pool(work: list[tuple], jobs: int, log, finish) -> list[str]:
     threads running); returns the error messages, raises Interrupted on Ctrl-C."""
     errors: list[str] = []
     stopped: list[str] = []
+    how = "Ctrl-C"
     context = multiprocessing.get_context("spawn")
     stop = context.Event()  # set on Ctrl-C: a worker that missed the signal starts no notebook
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
@@ -45,13 +47,15 @@ def run_pool(work: list[tuple], jobs: int, log, finish) -> list[str]:
         while pending:
             try:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
-                print("interrupting the running notebooks (Ctrl-C again kills their kernels)", file=sys.stderr)
+            except KeyboardInterrupt as exc:
+                how = signal_name(exc)
+                print("stopping the running notebooks" if how == "SIGTERM" else
+                      "interrupting the running notebooks (Ctrl-C again kills their kernels)", file=sys.stderr)
                 stop.set()
                 for future in pending:
                     future.cancel()
                 for child in multiprocessing.active_children():
-                    os.kill(child.pid, signal.SIGINT)
+                    os.kill(child.pid, signal.SIGTERM if how == "SIGTERM" else signal.SIGINT)
                 continue
             for future in done:
                 slug = pending.pop(future)
@@ -71,7 +75,7 @@ def run_pool(work: list[tuple], jobs: int, log, finish) -> list[str]:
                 else:
                     log(f"  {slug:<24} executed {seconds:7.1f} s")
     if stopped:
-        raise Interrupted("interrupted (Ctrl-C): " + "; ".join(stopped) + ". Executions that finished before "
+        raise Interrupted(f"interrupted ({how}): " + "; ".join(stopped) + ". Executions that finished before "
                           "are cached; no kernel or temporary folder is left" + "".join(f"\n\n{e}" for e in errors))
     return errors
 
@@ -100,14 +104,43 @@ def _execute_one(item: tuple[str, str, str, str, int, dict[str, str]], finish):
     return seconds, None, False
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt (inside `sigterm_as_interrupt`)."""
+
+
+def signal_name(exc: BaseException) -> str:
+    return "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """SIGTERM raises Terminated meanwhile, so that a build told to stop cleans up as after Ctrl-C
+    (kernels, temporary folders, no half-stored execution); only the main thread can."""
+    with _signals_set({signal.SIGTERM: _raise_terminated}):
+        yield
+
+
 @contextlib.contextmanager
 def _sigint_ignored():
-    """SIGINT ignored meanwhile (processes started now inherit that); only the main thread can."""
+    """SIGINT and SIGTERM ignored meanwhile (processes started now inherit that, until
+    _worker_init takes them)."""
+    with _signals_set({signal.SIGINT: signal.SIG_IGN, signal.SIGTERM: signal.SIG_IGN}):
+        yield
+
+
+@contextlib.contextmanager
+def _signals_set(handlers: dict):
+    """Signal handlers set meanwhile, then restored; only the main thread can set them."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -120,10 +120,12 @@ def _main(root: Path, *args: str, **popen) -> subprocess.Popen:
                             **popen)
 
 
-@pytest.mark.parametrize("who", ["terminal", "parent-only"])
-def test_ctrl_c_says_interrupted_and_leaves_nothing(repo, tmp_path, who):  # noqa: F811
+@pytest.mark.parametrize("who, signum", [("terminal", signal.SIGINT), ("parent-only", signal.SIGINT),
+                                         ("terminal", signal.SIGTERM), ("parent-only", signal.SIGTERM)])
+def test_ctrl_c_says_interrupted_and_leaves_nothing(repo, tmp_path, who, signum):  # noqa: F811
     """Ctrl-C reaches the whole foreground process group (the build and its workers); `kill -INT`
-    reaches the build alone, which passes it on. Either way: interrupted, not a tooling failure."""
+    reaches the build alone, which passes it on. Either way: interrupted, not a tooling failure.
+    SIGTERM (a runner cancelling the job, to the group or to the build alone) ends the same way."""
     marker = tmp_path / "kernel.pid"
     make_nb(repo / "notebooks" / "long.ipynb",
             ("code", f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)"))
@@ -134,10 +136,11 @@ def test_ctrl_c_says_interrupted_and_leaves_nothing(repo, tmp_path, who):  # noq
     assert marker.exists() and marker.read_text(), "the notebook never started: " + "".join(run.communicate())
     kernel_pid = int(marker.read_text())
     start = time.perf_counter()
-    (os.killpg if who == "terminal" else os.kill)(run.pid, signal.SIGINT)
+    (os.killpg if who == "terminal" else os.kill)(run.pid, signum)
     out, err = run.communicate(timeout=60)
     assert run.returncode == 130, out + err
-    assert "interrupted (Ctrl-C): long.ipynb stopped in cell 1 (not cached)" in err
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    assert f"interrupted ({how}): long.ipynb stopped in cell 1 (not cached)" in err, err
     assert "Traceback" not in err and "AssertionError" not in err and "ZMQError" not in err, err
     assert time.perf_counter() - start < 15
     assert not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == psutil.STATUS_ZOMBIE
