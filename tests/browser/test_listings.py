@@ -141,8 +141,31 @@ def test_404_page_in_chinese_offers_search_and_home(browser, scheme):
         server.shutdown()
 
 
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_search_index_loads_only_when_search_is_wanted(browser, base_url, size):
+    """A page's first visit does not download the search index (it weighs more than most pages);
+    opening search does, and a query typed at once finds the post (overrides/partials/notes/search-defer.html)."""
+    page, problems = open_page(browser, base_url, "generative/ddpm/", viewport=VIEWPORTS[size])
+    asked: list[str] = []
+    page.on("request", lambda r: "search_index.json" in r.url and asked.append(r.url))
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    assert not asked, "the search index was downloaded before anyone searched"
+    if page.locator("label.md-search__icon[for=__search], .md-header label[for=__search]").first.is_visible():
+        page.locator(".md-header label[for=__search]").first.click()  # the phone's search button
+    else:
+        page.locator("input[data-md-component=search-query]").click()
+    page.keyboard.type("扩散")
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    hrefs = page.evaluate("() => [...document.querySelectorAll('.md-search-result__link')].map(a => a.href)")
+    assert any("/generative/ddpm/" in h for h in hrefs), hrefs
+    assert len(asked) == 1, asked
+    page.context.close()
+    assert not problems, problems
+
+
 def test_search_index_holds_prose_not_math():
-    """Every first visit downloads the search index: TeX source and check marks stay out of it
+    """The search index (downloaded when a reader opens search): TeX source and check marks stay out of it
     (data-search-exclude), the posts' prose stays in."""
     import json
 
