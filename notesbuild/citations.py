@@ -14,6 +14,7 @@ import re
 from notesbuild.bibentry import BIB_FILE, KEY_RE, BibError, Entry
 
 MARKER = "<!-- references -->"
+LONG_LOCATOR = 16  # characters; longer locators may wrap inside the link (notes.css)
 CITE_RE = re.compile(r"\[(@[^\[\]\n]*)\]")
 FENCE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 INLINE_CODE_RE = re.compile(r"(`+)[^`]*?\1")
@@ -51,7 +52,10 @@ def cite(markdown: str, where: str, entries: dict[str, Entry]) -> str:
             number = order.setdefault(key, len(order) + 1)
             tip = html.escape(entries[key].short().replace("$", ""), quote=True)
             where_in = f", {html.escape(locator)}" if locator else ""
-            links.append(f'<a class="citation" href="#ref-{key}" title="{tip}">&#91;{number}{where_in}&#93;</a>')
+            # a short citation ([3, 表 1]) stays on one line; a long locator (a file path and a
+            # function) must wrap, or it pushes the page wider than a phone
+            kind = "citation citation--long" if len(locator) > LONG_LOCATOR else "citation"
+            links.append(f'<a class="{kind}" href="#ref-{key}" title="{tip}">&#91;{number}{where_in}&#93;</a>')
         return "".join(links)
 
     markdown = _outside_code(markdown, replace, where)

@@ -106,6 +106,20 @@ def test_structure_rule_fails_on_a_wrong_notebook():
     ]
 
 
+_MD_LINK = re.compile(r"\]\(([^)\s]+)")
+
+
+@pytest.mark.parametrize("slug", NOTEBOOKS)
+def test_markdown_links_work_wherever_the_notebook_is_read(slug):
+    """A notebook is read on its site page (/notebooks/<slug>/), downloaded, and opened in Colab: a
+    relative link to a page (`../section/post.md`) works in none of them. Name the post in words
+    ("见《对比学习基础》一文") or link its absolute URL."""
+    bad = [target for cell in notebook(slug).cells if cell.cell_type == "markdown"
+           for target in _MD_LINK.findall(cell.source)
+           if target.startswith(("./", "../")) or ".md" in target or ".ipynb" in target]
+    assert not bad, f"notebooks/{slug}.ipynb: relative links {bad}"
+
+
 @pytest.mark.parametrize("slug", NOTEBOOKS)
 def test_each_notebook_has_a_post(slug):
     posts = [p for p in (ROOT / "docs").glob("*/*.md") if f"notebook: {slug}\n" in p.read_text(encoding="utf-8")]

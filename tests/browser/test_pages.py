@@ -121,7 +121,7 @@ def test_page(browser, base_url, path):
 # edge is past the window without a horizontally scrolling box around it.
 FIT = r"""
 () => {
-  const out = {wide: [], clipped: []};
+  const out = {wide: [], clipped: [], page: []};
   const label = e => ((e.closest("[data-tex]") || e.querySelector("[data-tex]"))?.getAttribute("data-tex")
                       || e.textContent || "").trim().slice(0, 70);
   const scrolls = e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
@@ -135,9 +135,20 @@ FIT = r"""
     while (box && !(scrolls(box) && box.getBoundingClientRect().right <= edge)) box = box.parentElement;
     if (!box) out.clipped.push(label(e));
   });
+  // anything else that makes the whole page scroll sideways (a long unbreakable link, a wide image)
+  if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1) {
+    document.querySelectorAll(".md-content *").forEach(e => {
+      if (e.children.length || e.getBoundingClientRect().right <= edge) return;
+      let box = e.parentElement;
+      while (box && !(scrolls(box) && box.getBoundingClientRect().right <= edge)) box = box.parentElement;
+      if (!box && !e.closest("mjx-container")) out.page.push(`<${e.tagName.toLowerCase()}> ${label(e)}`);
+    });
+  }
   return out;
 }
 """
+# content-visibility: auto (notes.css) skips the layout of what is below the fold; lay out everything
+RENDER_ALL = "* { content-visibility: visible !important; }"
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -145,11 +156,13 @@ def test_math_fits_desktop_and_phone(browser, base_url, path):
     problems = []
     for size, viewport in VIEWPORTS.items():
         page, _ = open_page(browser, base_url, path, viewport=viewport)
+        page.add_style_tag(content=RENDER_ALL)
         fit = page.evaluate(FIT)
         page.context.close()
         if size == "desktop":
             problems += [f"{size}: wider than its column: {t!r}" for t in fit["wide"]]
         problems += [f"{size}: past the right edge, no scroll box: {t!r}" for t in fit["clipped"]]
+        problems += [f"{size}: the page scrolls sideways because of: {t!r}" for t in fit["page"][:5]]
     assert not problems, f"/{path}:\n  " + "\n  ".join(problems)
 
 
