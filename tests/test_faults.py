@@ -13,7 +13,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -129,12 +128,15 @@ def test_ctrl_c_says_interrupted_and_leaves_nothing(repo, tmp_path, who, signum)
     marker = tmp_path / "kernel.pid"
     make_nb(repo / "notebooks" / "long.ipynb",
             ("code", f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)"))
-    run = _main(repo, "--jobs", "1", start_new_session=True)
+    tmp = tmp_path / "tmp"  # this test's own temporary folder: a parallel test's kernel folders are not ours
+    tmp.mkdir()
+    run = _main(repo, "--jobs", "1", start_new_session=True, env={**os.environ, "TMPDIR": str(tmp)})
     deadline = time.time() + 60
     while not (marker.exists() and marker.read_text()) and time.time() < deadline and run.poll() is None:
         time.sleep(0.1)
     assert marker.exists() and marker.read_text(), "the notebook never started: " + "".join(run.communicate())
     kernel_pid = int(marker.read_text())
+    assert list(tmp.glob("mlnotes-long-*")), "the kernel's folder is not where this test looks for leftovers"
     start = time.perf_counter()
     (os.killpg if who == "terminal" else os.kill)(run.pid, signum)
     out, err = run.communicate(timeout=60)
@@ -145,7 +147,7 @@ def test_ctrl_c_says_interrupted_and_leaves_nothing(repo, tmp_path, who, signum)
     assert time.perf_counter() - start < 15
     assert not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == psutil.STATUS_ZOMBIE
     assert not list(cache.CACHE_DIR.iterdir())  # no entry, no temporary folder of one
-    assert not list(Path(tempfile.gettempdir()).glob("mlnotes-long-*"))
+    assert not list(tmp.glob("mlnotes-*"))
 
     make_nb(repo / "notebooks" / "long.ipynb", ("code", "x = 1"))  # the next run is clean
     run = _main(repo, "--jobs", "1")
