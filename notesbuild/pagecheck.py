@@ -3,8 +3,9 @@
     python -m notesbuild.pagecheck SLUG [SLUG ...]
 
 Executes the notebook if the cache lacks it (like the build), then reports what the build would
-reject: `{{nb:…}}` values and `nb:` figures the notebook does not produce, and labelled equations
-with neither a check nor an `unchecked` reason (notesbuild/checkmarks.py). Prints each labelled
+reject: `{{nb:…}}` values and `nb:` figures the notebook does not produce, citations the
+bibliography cannot resolve or parse (notesbuild/bib.py), and labelled equations with neither a
+check nor an `unchecked` reason (notesbuild/checkmarks.py). Prints each labelled
 equation with what backs it and `equations checked: k/m`. Exit status 1 on any problem.
 """
 
@@ -16,7 +17,7 @@ import sys
 from mkdocs.exceptions import PluginError
 from mkdocs.utils.meta import get_data
 
-from notesbuild import cache, checkmarks, execute, outputs
+from notesbuild import bib, cache, checkmarks, execute, outputs
 from notesbuild.hooks.pages import FIGURE_RE, VALUE_RE  # the build's own readers
 from notesbuild.posts import front_matter as _front_matter
 
@@ -46,6 +47,10 @@ def check(slug: str) -> list[str]:
         problems.append(f"{where}: figure nb:{name} is not shown by the notebook")
     for name in sorted({m["name"] for m in VALUE_RE.finditer(markdown)} - set(produced.values)):
         problems.append(f"{where}: value {{{{nb:{name}}}}} is not published by the notebook")
+    try:  # [@key, locator] citations, as the build resolves them (an unknown key, a stray '[')
+        bib.cite(markdown, where, bib.load(DOCS / bib.BIB_FILE))
+    except bib.BibError as exc:
+        problems.append(str(exc))
     checks = checkmarks.annotate(nb)
     try:
         cov = checkmarks.coverage(where, markdown, checks, meta.get("unchecked"), slug, first_line)
