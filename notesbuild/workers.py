@@ -10,8 +10,9 @@ in sessions of their own). Each worker interrupts its kernel's running cell (a s
 kills the kernel) and starts nothing more; this process drops the notebooks not started and
 raises Interrupted naming what stopped. When only this process gets SIGINT (`kill -INT`), it
 passes it on. SIGTERM (a runner cancelling the job, `kill`, `timeout`) is taken like Ctrl-C, but
-passed on as SIGTERM: the workers kill their kernels at once. Nothing is left: kernels are shut down as after any failure, their temporary
-folders removed, and an execution is stored whole or not at all.
+passed on as SIGTERM: the workers kill their kernels at once. Nothing is left: kernels are shut
+down as after any failure, their temporary folders removed, and an execution is stored whole or
+not at all.
 """
 
 from __future__ import annotations
