@@ -22,6 +22,7 @@ kernel at once instead of waiting for its cell to stop.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -152,20 +153,36 @@ def run_notebook(nb: nbformat.NotebookNode, nb_path: Path, timeout: int,
     if interrupted():
         raise Interrupted(f"{nb_path.name} not started")
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"mlnotes-{nb_path.stem}-") as folder, \
-            tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
-        outcome: dict = {}
-        worker = threading.Thread(target=_execute, args=(nb, timeout, env, folder, log, outcome), daemon=True)
-        worker.start()
-        while worker.is_alive():  # join in slices: this thread must stay free to run _on_sigint
-            try:
-                worker.join(0.2)
-            except KeyboardInterrupt:  # a caller that did not call own_sigint(): the same steps
-                _on_sigint(signal.SIGINT, None)
-        _interrupts["kernel"] = None
-        log.seek(0)
-        _raise_failure(nb, nb_path, timeout, outcome, log.read().strip(), str(Path(folder).resolve()))
-    return nb, time.perf_counter() - start
+    spare = copy.deepcopy(nb)
+    for attempt in (1, 2):
+        with tempfile.TemporaryDirectory(prefix=f"mlnotes-{nb_path.stem}-") as folder, \
+                tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+            outcome: dict = {}
+            worker = threading.Thread(target=_execute, args=(nb, timeout, env, folder, log, outcome), daemon=True)
+            worker.start()
+            while worker.is_alive():  # join in slices: this thread must stay free to run _on_sigint
+                try:
+                    worker.join(0.2)
+                except KeyboardInterrupt:  # a caller that did not call own_sigint(): the same steps
+                    _on_sigint(signal.SIGINT, None)
+            _interrupts["kernel"] = None
+            if attempt == 1 and _did_not_start(outcome) and not interrupted():
+                # no cell ran: a kernel that could not bind its ports (another kernel took one between
+                # jupyter_client choosing it and the kernel binding it) is not the notebook's fault
+                print(f"{nb_path.name}: the kernel did not start ({type(outcome['error']).__name__}: "
+                      f"{outcome['error']}); starting a fresh one", file=sys.stderr)
+                nb = spare
+                continue
+            log.seek(0)
+            _raise_failure(nb, nb_path, timeout, outcome, log.read().strip(), str(Path(folder).resolve()))
+        return nb, time.perf_counter() - start
+
+
+def _did_not_start(outcome: dict) -> bool:
+    """The run failed before its first cell, for a reason of the kernel's own (not ours)."""
+    exc = outcome.get("error")
+    return outcome.get("index") is None and isinstance(exc, RuntimeError | TimeoutError) \
+        and not isinstance(exc, ExecutionError)
 
 
 def _execute(nb, timeout: int, env: dict, folder: str, log, outcome: dict) -> None:

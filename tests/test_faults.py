@@ -252,3 +252,32 @@ def test_page_faults_stop_a_real_build_and_the_next_build_is_clean(site_copy):  
     assert rc == 0, log[-3000:]
     assert "truncated.json: unreadable mkdocs-jupyter cache entry" in log
     assert "值 0.50。" in (site / "site" / "generative" / "demo" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_kernel_that_does_not_start_is_started_again_once(repo, monkeypatch, capsys):  # noqa: F811
+    """A kernel can fail to bind a port that another kernel took meanwhile (ZMQError 'Address already
+    in use', then "Kernel didn't respond"): no cell ran, so the run starts one fresh kernel; a second
+    failure is reported, naming kernel start."""
+    import nbformat
+
+    from notesbuild import kernel
+
+    real = kernel._execute
+    failures = {"left": 1}
+
+    def flaky(nb, timeout, env, folder, log, outcome):
+        if failures["left"]:
+            failures["left"] -= 1
+            outcome["error"] = RuntimeError("Kernel didn't respond in 60 seconds")
+            return
+        real(nb, timeout, env, folder, log, outcome)
+
+    monkeypatch.setattr(kernel, "_execute", flaky)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    out, _ = kernel.run_notebook(nb, repo / "notebooks" / "a.ipynb", 60, kernel.kernel_env("quick"))
+    assert "42" in out.cells[0].outputs[0]["text"]
+    assert "a.ipynb: the kernel did not start (RuntimeError: Kernel didn't respond" in capsys.readouterr().err
+
+    failures["left"] = 2  # both attempts fail: the error says so
+    with pytest.raises(kernel.ExecutionError, match=r"a.ipynb: execution failed during kernel start: RuntimeError"):
+        kernel.run_notebook(nb, repo / "notebooks" / "a.ipynb", 60, kernel.kernel_env("quick"))
